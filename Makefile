@@ -1,0 +1,39 @@
+# The two commands of README.md: `make lab` and `make test`.
+SHELL := /bin/bash
+VENV ?= $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: bootstrap lab lab-down test lint sanity units integration molecule bench
+
+bootstrap:
+	scripts/bootstrap.sh
+
+lab: bootstrap
+	ansible-playbook playbooks/lab.yml
+
+lab-down: bootstrap
+	ansible-playbook playbooks/lab_destroy.yml
+
+test: bootstrap
+	scripts/test.sh
+
+lint: bootstrap
+	scripts/test.sh lint
+
+sanity: bootstrap
+	scripts/test.sh sanity
+
+units: bootstrap
+	scripts/test.sh units
+
+integration: bootstrap
+	scripts/test.sh integration
+
+molecule: bootstrap
+	scripts/test.sh molecule
+
+bench: bootstrap
+	python benchmarks/bench_identity_catalog.py
+	python benchmarks/bench_baremetal_enroll.py
+	python benchmarks/undercloud_memory.py

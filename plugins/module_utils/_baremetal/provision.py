@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright: ooo.lifecycle contributors
+# Apache License 2.0 (see LICENSE)
+"""Drive nodes through Ironic's provision states, concurrently, with a failure policy."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal import states
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import APIError, OOOError
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import sdk_message
+from ansible_collections.ooo.lifecycle.plugins.module_utils._waiters import wait_for
+
+
+class Provisioner(object):
+    """Walks each node from wherever it is to the target, one verb at a time."""
+
+    def __init__(self, conn, params, check_mode):
+        self.conn = conn
+        self.p = params
+        self.check_mode = check_mode
+        self.stop = threading.Event()
+        self.writes = 0
+        self._lock = threading.Lock()
+
+    def _get(self, ident):
+        try:
+            return self.conn.baremetal.get_node(ident)
+        except Exception as exc:  # pylint: disable=broad-except
+            raise APIError("Failed to read node %s: %s" % (ident, sdk_message(exc)))
+
+    def _write(self, what, fn, *args, **kwargs):
+        with self._lock:
+            self.writes += 1
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # pylint: disable=broad-except
+            raise APIError("%s: %s" % (what, sdk_message(exc)))
+
+    def _settle(self, node, deadline):
+        """Wait until the node leaves transitional states; return it."""
+        if not states.is_transitional(node.provision_state):
+            return node
+        return wait_for(lambda: self._get(node.id), lambda n: not states.is_transitional(n.provision_state),
+                        timeout=max(0.0, deadline - time.monotonic()), interval=self.p["poll_interval"],
+                        what="node %s to leave %s" % (node.name or node.id, node.provision_state))
+
+    def plan(self, node):
+        return states.route(node.provision_state, self.p["target"], inspected=bool(getattr(node, "inspection_finished_at", None)))
+
+    def drive(self, ident):
+        started = time.monotonic()
+        deadline = started + self.p["timeout"]
+        node = self._get(ident)
+        result = {"name": node.name, "uuid": node.id, "before": node.provision_state, "verbs": [], "attempts": 1}
+        try:
+            if self.check_mode:
+                verbs = self.plan(node) if not states.is_transitional(node.provision_state) else ["(wait)"]
+                result.update(verbs=verbs or [], after=self.p["target"] if verbs is not None else node.provision_state)
+                if verbs is None:
+                    raise OOOError("Failed to provision node %s: no way from %s to %s" % (node.name, node.provision_state, self.p["target"]))
+                return result
+            retries_left = self.p["retries"] if self.p["on_failure"] == "retry" else 0
+            inspected_now = False
+            while True:
+                node = self._settle(node, deadline)
+                if node.provision_state in states.FAILED and result["verbs"]:
+                    if retries_left > 0 and not self.stop.is_set():
+                        retries_left -= 1
+                        result["attempts"] += 1
+                    else:
+                        raise OOOError("Failed to provision node %s: %s (%s)" % (node.name, node.provision_state,
+                                                                                 node.last_error or "no error recorded"))
+                verbs = states.route(node.provision_state, self.p["target"], inspected=inspected_now or bool(getattr(node, "inspection_finished_at", None)))
+                if self.p["target"] == "inspected" and inspected_now:
+                    verbs = [v for v in (verbs or []) if v != "inspect"]
+                if verbs is None:
+                    raise OOOError("Failed to provision node %s: no way from %s to %s" % (node.name, node.provision_state, self.p["target"]))
+                if not verbs:
+                    break
+                if self.stop.is_set():
+                    raise OOOError("Failed to provision node %s: stopped because another node failed (on_failure: fail)" % node.name)
+                verb = verbs[0]
+                if verb == "active" and self.p.get("image"):
+                    self._write("Failed to set the image of node %s" % node.name, self.conn.baremetal.patch_node, node.id,
+                                [{"op": "add", "path": "/instance_info/image_source", "value": self.p["image"]}]
+                                + ([{"op": "add", "path": "/instance_info/image_checksum", "value": self.p["image_checksum"]}]
+                                   if self.p.get("image_checksum") else []))
+                kwargs = {}
+                if verb == "active" and self.p.get("config_drive"):
+                    kwargs["config_drive"] = self.p["config_drive"]
+                self._write("Failed to %s node %s" % (verb, node.name), self.conn.baremetal.set_node_provision_state, node.id, verb,
+                            **kwargs)
+                result["verbs"].append(verb)
+                inspected_now = inspected_now or verb == "inspect"
+                node = self._get(node.id)
+        except OOOError as exc:
+            result.update(failed=True, msg=exc.message)
+            if self.p["on_failure"] == "maintenance" and not self.check_mode:
+                try:
+                    self._write("Failed to set maintenance on node %s" % result["name"], self.conn.baremetal.set_node_maintenance,
+                                result["uuid"], "ooo.lifecycle: %s" % exc.message)
+                    result["maintenance"] = True
+                except OOOError as again:
+                    result["msg"] += "; " + again.message
+            elif self.p["on_failure"] == "fail":
+                self.stop.set()
+        result["after"] = result.get("after") or self._get(result["uuid"]).provision_state
+        result["seconds"] = round(time.monotonic() - started, 2)
+        return result
+
+    def run(self, idents):
+        with ThreadPoolExecutor(max_workers=max(1, min(self.p["concurrency"], len(idents) or 1))) as pool:
+            return list(pool.map(self.drive, idents))

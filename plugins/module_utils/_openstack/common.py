@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright: ooo.lifecycle contributors
+# Apache License 2.0 (see LICENSE)
+"""Typed errors shared by the collection's modules.
+
+Library code raises these; only a module's ``main()`` turns them into
+``fail_json``.  Messages read "Failed to <verb> <object> <name>: <cause>".
+"""
+
+from __future__ import annotations
+
+
+class OOOError(Exception):
+    """Base of every error the collection raises on purpose."""
+
+    def __init__(self, message, **details):
+        super(OOOError, self).__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_fail_kwargs(self):
+        """Keyword arguments for ``module.fail_json``."""
+        kwargs = dict(msg=self.message)
+        kwargs.update(self.details)
+        return kwargs
+
+
+class ValidationError(OOOError):
+    """Bad input: raised before anything is written."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        message = "Invalid input: " + "; ".join(self.problems)
+        super(ValidationError, self).__init__(message, problems=self.problems)
+
+
+class CloudConnectionError(OOOError):
+    """The cloud could not be reached or authenticated against."""
+
+
+class APIError(OOOError):
+    """An OpenStack API call failed."""
+
+
+class CommandError(OOOError):
+    """A command run on the host failed."""
+
+    def __init__(self, message, cmd, rc, stdout, stderr):
+        super(CommandError, self).__init__(message, cmd=cmd, rc=rc, stdout=stdout, stderr=stderr)
+
+
+class WaitTimeout(OOOError):
+    """A waiter ran out of time."""
+
+
+def failed(verb, obj, name, cause):
+    """Format the collection's standard failure message."""
+    label = "%s %s" % (obj, name) if name else obj
+    return "Failed to %s %s: %s" % (verb, label, cause)

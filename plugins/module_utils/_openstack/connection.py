@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# Copyright: ooo.lifecycle contributors
+# Apache License 2.0 (see LICENSE)
+"""Open an openstacksdk connection from the shared module options.
+
+The options are documented once in the ``ooo.lifecycle.openstack`` doc
+fragment; ``OPENSTACK_ARGUMENT_SPEC`` is the matching argument spec.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import (
+    APIError,
+    CloudConnectionError,
+    failed,
+)
+
+try:
+    import openstack
+    import openstack.exceptions as sdk_exceptions
+    HAS_OPENSTACKSDK = True
+    OPENSTACKSDK_IMPORT_ERROR = None
+except ImportError:
+    openstack = None
+    sdk_exceptions = None
+    HAS_OPENSTACKSDK = False
+    OPENSTACKSDK_IMPORT_ERROR = traceback.format_exc()
+
+
+OPENSTACK_ARGUMENT_SPEC = dict(
+    cloud=dict(type="raw"),
+    region_name=dict(type="str"),
+    validate_certs=dict(type="bool", aliases=["verify"]),
+    ca_cert=dict(type="path", aliases=["cacert"]),
+    interface=dict(type="str", default="public", choices=["admin", "internal", "public"], aliases=["endpoint_type"]),
+    timeout=dict(type="int", default=600),
+    wait=dict(type="bool", default=True),
+)
+
+
+def openstack_argument_spec(**extra):
+    """The shared connection options plus a module's own options."""
+    spec = dict(OPENSTACK_ARGUMENT_SPEC)
+    spec.update(extra)
+    return spec
+
+
+def connection_kwargs(params):
+    """Pure: turn module parameters into ``openstack.connect`` keyword arguments.
+
+    ``cloud`` is either the name of a ``clouds.yaml`` entry or a dict shaped
+    like one (``auth``, ``region_name``, ...).
+    """
+    kwargs = {}
+    cloud = params.get("cloud")
+    if isinstance(cloud, dict):
+        kwargs.update(cloud)
+    elif cloud is not None:
+        if not isinstance(cloud, str) or not cloud:
+            raise CloudConnectionError("Failed to connect: option cloud must be a clouds.yaml entry name or a dict, got %r" % type(cloud).__name__)
+        kwargs["cloud"] = cloud
+    if params.get("region_name"):
+        kwargs["region_name"] = params["region_name"]
+    if params.get("validate_certs") is not None:
+        kwargs["verify"] = params["validate_certs"]
+    if params.get("ca_cert"):
+        kwargs["cacert"] = params["ca_cert"]
+    if params.get("interface"):
+        kwargs["interface"] = params["interface"]
+    return kwargs
+
+
+SECRET_AUTH_KEYS = ("password", "token", "application_credential_secret", "passcode", "secret")
+
+
+def cloud_secrets(params):
+    """Pure: the secret values inside a ``cloud`` dict, to be masked in every output."""
+    cloud = params.get("cloud")
+    if not isinstance(cloud, dict):
+        return []
+    found = []
+    for section in (cloud, cloud.get("auth") or {}):
+        for key in SECRET_AUTH_KEYS:
+            value = section.get(key)
+            if isinstance(value, str) and value:
+                found.append(value)
+    return found
+
+
+def protect_secrets(module):
+    """Mask the credentials of a ``cloud`` dict wherever they would show (results, invocation, errors)."""
+    for value in cloud_secrets(module.params):
+        module.no_log_values.add(value)
+
+
+def describe_cloud(params):
+    """A name for the cloud that never contains credentials."""
+    cloud = params.get("cloud")
+    if isinstance(cloud, dict):
+        auth = cloud.get("auth") or {}
+        return auth.get("auth_url") or "(cloud given as a dict)"
+    return cloud or "(from OS_* environment)"
+
+
+def open_connection(params):
+    """Connect and authenticate; raise ``CloudConnectionError`` with the cause."""
+    if not HAS_OPENSTACKSDK:
+        raise CloudConnectionError("Failed to import openstacksdk; install it on the host running the module (pip install openstacksdk)",
+                                   exception=OPENSTACKSDK_IMPORT_ERROR)
+    kwargs = connection_kwargs(params)
+    name = describe_cloud(params)
+    try:
+        conn = openstack.connect(**kwargs)
+        conn.authorize()
+    except Exception as exc:  # pylint: disable=broad-except
+        raise CloudConnectionError(failed("connect to", "cloud", name, sdk_message(exc)))
+    return conn
+
+
+def sdk_message(exc):
+    """A one-line cause from an SDK or keystoneauth exception."""
+    details = getattr(exc, "details", None)
+    message = str(exc) or exc.__class__.__name__
+    if details and details not in message:
+        message = "%s (%s)" % (message, details)
+    return message
+
+
+def is_not_found(exc):
+    """True when ``exc`` is the SDK's 404."""
+    return sdk_exceptions is not None and isinstance(exc, sdk_exceptions.NotFoundException)
+
+
+def call(verb, obj, name, fn, *args, **kwargs):
+    """Run one API call, turning SDK errors into ``APIError``."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # pylint: disable=broad-except
+        raise APIError(failed(verb, obj, name, sdk_message(exc)))

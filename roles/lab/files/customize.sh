@@ -1,0 +1,36 @@
+#!/bin/sh
+# mmdebstrap customize hook: $1 is the root file system of the lab machine image.
+# Configures podman inside the machine for nesting: vfs storage, cgroupfs, no systemd.
+set -eu
+root="$1"
+registry="$2"
+mkdir -p "$root/etc/containers"
+cat > "$root/etc/containers/storage.conf" <<CONF
+[storage]
+driver = "vfs"
+runroot = "/run/containers/storage"
+graphroot = "/var/lib/containers/storage"
+CONF
+cat > "$root/etc/containers/containers.conf" <<CONF
+[containers]
+default_ulimits = []
+netns = "host"
+# No cgroups in nested containers (crun supports that; runc does not).
+cgroups = "disabled"
+
+[engine]
+runtime = "crun"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+CONF
+cat > "$root/etc/containers/registries.conf" <<CONF
+unqualified-search-registries = ["$registry"]
+
+[[registry]]
+location = "$registry"
+insecure = true
+CONF
+echo "ooo-lab-machine" > "$root/etc/hostname"
+rm -f "$root/etc/ssh/ssh_host_"* 2>/dev/null || true
+# Keep the image small: no documentation, no apt lists.
+rm -rf "$root/usr/share/doc/"* "$root/usr/share/man/"* "$root/var/lib/apt/lists/"* "$root/var/cache/apt/"*.bin

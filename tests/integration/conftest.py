@@ -1,0 +1,80 @@
+"""Integration tests run against the real lab: the undercloud services and the lab machines.
+
+The lab is brought up once per test session with the README's main playbook
+(``playbooks/lab.yml``); set OOO_LAB_READY=1 to reuse a lab that is already up.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TOP = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+CLOUDS_YAML = Path(os.path.expanduser("~/.config/openstack/clouds.yaml"))
+PASSWORDS_FILE = Path("/etc/ooo-undercloud/passwords.yml")
+
+
+def ansible_env(**extra):
+    env = dict(os.environ)
+    env.update(ANSIBLE_CONFIG=str(TOP / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1",
+               PATH="%s:%s" % (VENV_BIN, env.get("PATH", "")))
+    env.update(extra)
+    return env
+
+
+def run_playbook(playbook, *args, check=True):
+    """Run a playbook from the repository; return (rc, output)."""
+    cmd = [str(VENV_BIN / "ansible-playbook"), str(TOP / "playbooks" / playbook)] + list(args)
+    proc = subprocess.run(cmd, cwd=TOP, env=ansible_env(), capture_output=True, text=True, timeout=1800, check=False)
+    output = proc.stdout + proc.stderr
+    if check and proc.returncode != 0:
+        raise AssertionError("%s failed (rc %d):\n%s" % (playbook, proc.returncode, output[-6000:]))
+    return proc.returncode, output
+
+
+def recap(output, host="localhost"):
+    """The PLAY RECAP counters of one host, as a dict."""
+    for line in output.splitlines():
+        if line.startswith(host + " ") and "ok=" in line:
+            return {k: int(v) for k, v in (item.split("=") for item in line.split(":", 1)[1].split())}
+    raise AssertionError("no recap line for %s in:\n%s" % (host, output[-3000:]))
+
+
+def run_module(module, args, check=False, diff=False, host="localhost"):
+    """Run one module of the collection ad hoc; return its result dict."""
+    cmd = [str(VENV_BIN / "ansible"), host, "-m", module, "-a", json.dumps(args)]
+    if check:
+        cmd.append("--check")
+    if diff:
+        cmd.append("--diff")
+    env = ansible_env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    proc = subprocess.run(cmd, cwd=TOP, env=env, capture_output=True, text=True, timeout=600, check=False)
+    try:
+        data = json.loads(proc.stdout)
+    except ValueError:
+        raise AssertionError("no JSON from %s: %s %s" % (module, proc.stdout[-2000:], proc.stderr[-2000:]))
+    return data["plays"][0]["tasks"][0]["hosts"][host]
+
+
+@pytest.fixture(scope="session")
+def lab():
+    """The lab, up: returns the output of the run that brought it up."""
+    if os.environ.get("OOO_LAB_READY") == "1":
+        return ""
+    _rc, output = run_playbook("lab.yml", "-v")
+    return output
+
+
+@pytest.fixture(scope="session")
+def passwords(lab):
+    import yaml
+    return yaml.safe_load(PASSWORDS_FILE.read_text())
+
+
+@pytest.fixture(scope="session")
+def conn(lab):
+    import openstack
+    return openstack.connect(cloud="undercloud")

@@ -1,0 +1,217 @@
+"""The collection's modules, each run check -> apply -> check -> apply against the real services."""
+import os
+import socket
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import run_module
+
+# Fields every result keeps from one release to the next (fields may be added, never removed).
+CONTRACT = {
+    "ooo.lifecycle.identity_catalog": {"changed", "actions"},
+    "ooo.lifecycle.process_service": {"changed", "actions", "pid", "pidfile", "logfile"},
+    "ooo.lifecycle.host_preflight": {"changed", "problems"},
+}
+
+
+def assert_contract(module, result):
+    missing = CONTRACT[module] - set(result)
+    assert not missing, "%s result lost fields %s" % (module, missing)
+
+
+@pytest.fixture
+def names():
+    suffix = uuid.uuid4().hex[:8]
+    return dict(project="it-proj-%s" % suffix, user="it-user-%s" % suffix, service="it-svc-%s" % suffix, role="it-role-%s" % suffix)
+
+
+def catalog_args(names, password="first-Pa55word"):
+    return dict(
+        cloud="undercloud",
+        projects=[{"name": names["project"], "description": "integration test"}],
+        roles=[names["role"]],
+        users=[{"name": names["user"], "password": password,
+                "roles": [{"role": names["role"], "project": names["project"]}]}],
+        services=[{"name": names["service"], "type": "it-type-" + names["service"][-8:],
+                   "endpoints": {"public": "http://198.18.0.1:9999", "internal": "http://198.18.0.1:9998"}}],
+    )
+
+
+def cleanup_catalog(conn, names):
+    ident = conn.identity
+    for ep in list(ident.endpoints()):
+        svc = ident.find_service(names["service"])
+        if svc is not None and ep.service_id == svc.id:
+            ident.delete_endpoint(ep)
+    for finder, deleter, key in ((ident.find_service, ident.delete_service, "service"), (ident.find_user, ident.delete_user, "user"),
+                                 (ident.find_project, ident.delete_project, "project"), (ident.find_role, ident.delete_role, "role")):
+        found = finder(names[key])
+        if found is not None:
+            deleter(found)
+
+
+def test_identity_catalog_check_apply_check_apply(conn, names):
+    module = "ooo.lifecycle.identity_catalog"
+    args = catalog_args(names)
+    try:
+        first = run_module(module, args, check=True, diff=True)
+        assert first["changed"] is True
+        assert_contract(module, first)
+        assert "create user %s (domain Default)" % names["user"] in first["actions"]
+        assert "grant role %s to user %s (domain Default) on project %s (domain Default)" % (
+            names["role"], names["user"], names["project"]) in first["actions"]
+        assert len(first["actions"]) == 7  # project, role, user, grant, service, 2 endpoints
+        # Check mode created nothing.
+        assert conn.identity.find_user(names["user"]) is None
+        assert conn.identity.find_project(names["project"]) is None
+
+        second = run_module(module, args)
+        assert second["changed"] is True
+        assert second["actions"] == first["actions"]
+        user = conn.identity.find_user(names["user"])
+        assert user is not None
+        project = conn.identity.find_project(names["project"])
+        urls = {e.interface: e.url for e in conn.identity.endpoints() if e.service_id == conn.identity.find_service(names["service"]).id}
+        assert urls == {"public": "http://198.18.0.1:9999", "internal": "http://198.18.0.1:9998"}
+        assert any(ra.role["id"] == conn.identity.find_role(names["role"]).id
+                   for ra in conn.identity.role_assignments(user_id=user.id, scope_project_id=project.id))
+
+        third = run_module(module, args, check=True)
+        assert third["changed"] is False and third["actions"] == []
+        fourth = run_module(module, args)
+        assert fourth["changed"] is False and fourth["actions"] == []
+
+        # The password really is the one given: a project-scoped token can be had with it.
+        from keystoneauth1 import session
+        from keystoneauth1.identity import v3
+        auth = v3.Password(auth_url=conn.session.auth.auth_url, username=names["user"], password="first-Pa55word",
+                           user_domain_name="Default", project_name=names["project"], project_domain_name="Default")
+        assert session.Session(auth=auth).get_token()
+
+        # A password changed behind our back is detected and reset, and never shown.
+        conn.identity.update_user(user, password="drifted-Pa55word")
+        drift = run_module(module, args, check=True)
+        assert drift["changed"] is True
+        assert drift["actions"] == ["update password %s (domain Default)" % names["user"]]
+        fixed = run_module(module, args)
+        assert fixed["changed"] is True
+        assert run_module(module, args)["changed"] is False
+        for result in (first, second, third, fourth, drift, fixed):
+            assert "first-Pa55word" not in str(result)
+            assert "drifted-Pa55word" not in str(result)
+        # The endpoint URL is reconciled.
+        moved = catalog_args(names)
+        moved["services"][0]["endpoints"]["public"] = "http://198.18.0.1:9997"
+        result = run_module(module, moved)
+        assert result["actions"] == ["update endpoint %s public in regionOne -> http://198.18.0.1:9997" % names["service"]]
+    finally:
+        cleanup_catalog(conn, names)
+
+
+def test_identity_catalog_bad_input_names_every_problem_and_writes_nothing(conn, names):
+    args = catalog_args(names)
+    args["users"][0]["roles"] = [{"role": "nope-role", "project": "nope-project"}]
+    args["services"][0]["endpoints"] = {"publik": "http://198.18.0.1:1", "admin": "198.18.0.1:2"}
+    result = run_module("ooo.lifecycle.identity_catalog", args)
+    assert result.get("failed") is True
+    problems = result["problems"]
+    assert "user %s: roles[0]: role nope-role is not listed in roles; add it there" % names["user"] in problems
+    assert "user %s: roles[0]: project nope-project is not listed in projects; add it there" % names["user"] in problems
+    assert "service %s: endpoints.publik is not an interface; use public, internal or admin" % names["service"] in problems
+    assert "service %s: endpoints.admin must be an http(s) URL, got '198.18.0.1:2'" % names["service"] in problems
+    assert conn.identity.find_project(names["project"]) is None
+    assert conn.identity.find_user(names["user"]) is None
+
+
+def test_identity_catalog_unreachable_cloud_fails_clearly():
+    result = run_module("ooo.lifecycle.identity_catalog", dict(
+        cloud={"auth": {"auth_url": "http://198.18.0.1:1/v3", "username": "a", "password": "hidden-secret", "project_name": "a",
+                        "user_domain_name": "Default", "project_domain_name": "Default"}},
+        roles=["x"]))
+    assert result.get("failed") is True
+    assert result["msg"].startswith("Failed to connect to cloud http://198.18.0.1:1/v3:")
+    assert "hidden-secret" not in str(result)
+
+
+def free_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def test_process_service_check_apply_check_apply_restart_stop(tmp_path):
+    module = "ooo.lifecycle.process_service"
+    port = free_port()
+    (tmp_path / "index.html").write_text("hello")
+    args = dict(name="it-http-%d" % port, argv=["python3", "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                chdir=str(tmp_path), pidfile=str(tmp_path / "http.pid"), logfile=str(tmp_path / "http.log"),
+                ready_url="http://127.0.0.1:%d/" % port, config_hash="v1", ready_timeout=30)
+    try:
+        first = run_module(module, args, check=True)
+        assert first["changed"] is True and first["actions"] == ["start"]
+        assert_contract(module, first)
+        assert not (tmp_path / "http.pid").exists()
+
+        second = run_module(module, args)
+        assert second["changed"] is True and second["actions"] == ["start"]
+        pid = second["pid"]
+        assert pid and os.path.exists("/proc/%d" % pid)
+        import urllib.request
+        assert urllib.request.urlopen("http://127.0.0.1:%d/index.html" % port).read() == b"hello"
+
+        third = run_module(module, args, check=True)
+        assert third["changed"] is False and third["pid"] == pid
+        fourth = run_module(module, args)
+        assert fourth["changed"] is False and fourth["pid"] == pid
+
+        args["config_hash"] = "v2"
+        planned = run_module(module, args, check=True)
+        assert planned["actions"] == ["stop", "start"] and planned["pid"] == pid
+        restarted = run_module(module, args)
+        assert restarted["actions"] == ["stop", "start"]
+        assert restarted["pid"] != pid
+        time.sleep(0.2)
+        assert not os.path.exists("/proc/%d" % pid) or open("/proc/%d/stat" % pid).read().split()[2] == "Z"
+    finally:
+        args["state"] = "stopped"
+        stopped = run_module(module, args)
+    assert stopped["actions"] == ["stop"]
+    assert stopped["pid"] is None
+    assert run_module(module, args)["changed"] is False
+
+
+def test_process_service_failing_command_reports_its_log(tmp_path):
+    result = run_module("ooo.lifecycle.process_service", dict(
+        name="it-broken", argv=["python3", "-c", "import sys; print('cannot start: bad config'); sys.exit(3)"],
+        pidfile=str(tmp_path / "b.pid"), logfile=str(tmp_path / "b.log"), ready_port=1, ready_timeout=10))
+    assert result.get("failed") is True
+    assert result["msg"].startswith("Failed to start service it-broken: the process exited")
+    assert "cannot start: bad config" in "\n".join(result["log"])
+
+
+def test_host_preflight_reports_all_problems_at_once(tmp_path):
+    port = free_port()
+    holder = subprocess.Popen(["python3", "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1)
+        blocker = tmp_path / "a-file"
+        blocker.write_text("x")
+        args = dict(ports=[{"name": "web", "port": port, "host": "127.0.0.1", "setting": "web_port"}],
+                    paths=[{"name": "out_file", "path": str(blocker / "out.yaml")}, {"name": "fine", "path": str(tmp_path / "ok.yaml")}])
+        result = run_module("ooo.lifecycle.host_preflight", args, check=True)
+        assert result.get("failed") is True
+        assert_contract("ooo.lifecycle.host_preflight", result)
+        assert len(result["problems"]) == 2
+        assert "port %d (web) on 127.0.0.1 is in use by pid %d" % (port, holder.pid) in result["problems"][0]
+        assert result["problems"][0].endswith("stop that process or choose another port with web_port")
+        assert result["problems"][1] == "out_file: %s cannot be created: %s is not a directory" % (blocker / "out.yaml", blocker)
+    finally:
+        holder.terminate()
+        holder.wait(10)
+    assert run_module("ooo.lifecycle.host_preflight", args)["changed"] is False

@@ -1,0 +1,201 @@
+"""The undercloud, proven through openstacksdk and the generated clouds.yaml with real Keystone tokens."""
+import hashlib
+import os
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import run_playbook, recap
+
+LAB_MACHINE = "ooo-lab-compute-0"
+REGISTRY = "198.18.0.1:8787"
+
+
+def test_catalog_lists_the_four_services_with_a_real_token(conn):
+    assert conn.auth_token
+    # The token validates against Keystone itself.
+    assert conn.identity.get("/auth/tokens", headers={"X-Subject-Token": conn.auth_token}).status_code == 200
+    types = {s.type for s in conn.identity.services()}
+    assert {"identity", "baremetal", "image", "orchestration"} <= types
+    endpoints = {(e.interface, e.url) for e in conn.identity.endpoints()}
+    assert ("public", "http://198.18.0.1:6385") in endpoints
+
+
+def test_fake_hardware_node_created_and_deleted(conn):
+    name = "it-node-%s" % uuid.uuid4().hex[:8]
+    node = conn.baremetal.create_node(name=name, driver="fake-hardware")
+    try:
+        assert node.provision_state == "enroll"
+        assert conn.baremetal.find_node(name).id == node.id
+    finally:
+        conn.baremetal.delete_node(node)
+    assert conn.baremetal.find_node(name) is None
+
+
+def test_image_uploaded_and_downloaded_byte_identical(conn):
+    data = os.urandom(5 * 1024 * 1024 + 17)
+    image = conn.image.create_image(name="it-image-%s" % uuid.uuid4().hex[:8], disk_format="raw", container_format="bare",
+                                    data=data, allow_duplicates=True)
+    try:
+        image = conn.image.get_image(image.id)
+        assert image.status == "active"
+        assert image.size == len(data)
+        assert image.hash_value == hashlib.sha512(data).hexdigest()
+        downloaded = conn.image.download_image(image)
+        assert hashlib.sha256(downloaded.content).hexdigest() == hashlib.sha256(data).hexdigest()
+    finally:
+        conn.image.delete_image(image)
+
+
+def test_heat_stack_created_outputs_read_and_deleted(conn):
+    template = {
+        "heat_template_version": "2021-04-16",
+        "parameters": {"length": {"type": "number", "default": 24}},
+        "resources": {"secret": {"type": "OS::Heat::RandomString", "properties": {"length": {"get_param": "length"}}}},
+        "outputs": {"secret_length": {"value": {"yaql": {"expression": "len($.data)", "data": {"get_attr": ["secret", "value"]}}}}},
+    }
+    name = "it-stack-%s" % uuid.uuid4().hex[:8]
+    stack = conn.orchestration.create_stack(name=name, template=template, parameters={"length": 13})
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            stack = conn.orchestration.get_stack(stack.id)
+            if stack.status != "CREATE_IN_PROGRESS" or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert stack.status == "CREATE_COMPLETE", stack.status_reason
+        outputs = {o["output_key"]: o["output_value"] for o in stack.outputs}
+        assert outputs == {"secret_length": 13}
+    finally:
+        conn.orchestration.delete_stack(stack)
+    deadline = time.monotonic() + 120
+    while conn.orchestration.find_stack(name) is not None and time.monotonic() < deadline:
+        time.sleep(1)
+    assert conn.orchestration.find_stack(name) is None
+
+
+def test_registry_accepts_a_push_and_a_lab_machine_pulls_it(lab):
+    tag = "%s/ooo/it-%s:latest" % (REGISTRY, uuid.uuid4().hex[:8])
+    subprocess.run(["podman", "tag", "localhost/ooo-lab-machine:latest", tag], check=True)
+    try:
+        subprocess.run(["podman", "push", "--tls-verify=false", tag], check=True, capture_output=True)
+        pulled = subprocess.run(["podman", "exec", LAB_MACHINE, "podman", "pull", "-q", tag], capture_output=True, text=True, check=False)
+        assert pulled.returncode == 0, pulled.stderr
+        ran = subprocess.run(["podman", "exec", LAB_MACHINE, "podman", "run", "--rm", tag, "cat", "/etc/debian_version"],
+                             capture_output=True, text=True, check=False)
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout.strip().startswith("12.")
+    finally:
+        subprocess.run(["podman", "rmi", "-f", tag], capture_output=True, check=False)
+        subprocess.run(["podman", "exec", LAB_MACHINE, "podman", "rmi", "-f", tag], capture_output=True, check=False)
+
+
+def test_second_run_changes_nothing_and_check_mode_agrees(lab):
+    _rc, output = run_playbook("lab.yml")
+    assert recap(output)["changed"] == 0, output[-4000:]
+    _rc, output = run_playbook("undercloud_install.yml", "--check")
+    assert recap(output)["changed"] == 0, output[-4000:]
+
+
+def pids():
+    found = {}
+    for name in ("keystone", "ironic", "glance", "heat-api", "heat-engine", "registry"):
+        with open("/run/ooo-undercloud/%s.pid" % name) as handle:
+            found[name] = int(handle.read())
+    return found
+
+
+def test_changed_setting_restarts_only_the_affected_service(lab):
+    before = pids()
+    try:
+        _rc, output = run_playbook("undercloud_install.yml", "-e", "undercloud_heat_engine_workers=1")
+        after = pids()
+        assert after["heat-engine"] != before["heat-engine"]
+        assert after["heat-api"] != before["heat-api"]  # heat.conf is shared by both Heat processes
+        for name in ("keystone", "ironic", "glance", "registry"):
+            assert after[name] == before[name], name
+        assert "num_engine_workers = 1" in open("/etc/heat/heat.conf").read()
+    finally:
+        _rc, output = run_playbook("undercloud_install.yml")
+    assert "num_engine_workers = 2" in open("/etc/heat/heat.conf").read()
+
+
+def test_secrets_never_appear_in_the_output(lab, passwords):
+    _rc, output = run_playbook("undercloud_install.yml", "-v")
+    for name, secret in passwords.items():
+        assert secret not in lab, "password %s leaked in the lab run" % name
+        assert secret not in output, "password %s leaked in a verbose run" % name
+    for log in os.listdir("/var/log/ooo-undercloud"):
+        text = open(os.path.join("/var/log/ooo-undercloud", log), errors="replace").read()
+        for name, secret in passwords.items():
+            assert secret not in text, "password %s leaked in %s" % (name, log)
+    assert oct(os.stat("/etc/ooo-undercloud/passwords.yml").st_mode & 0o777) == "0o600"
+    clouds = os.path.expanduser("~/.config/openstack/clouds.yaml")
+    assert oct(os.stat(clouds).st_mode & 0o777) == "0o600"
+
+
+@pytest.fixture
+def busy_port():
+    """A port on the control-plane address held by a process that is not ours."""
+    proc = subprocess.Popen(["python3", "-m", "http.server", "9393", "--bind", "198.18.0.1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    yield 9393
+    proc.terminate()
+    proc.wait(10)
+
+
+def config_snapshot():
+    paths = ["/etc/glance/glance-api.conf", "/etc/heat/heat.conf", "/etc/ironic/ironic.conf", "/etc/keystone/keystone.conf",
+             "/etc/ooo-undercloud/passwords.yml", os.path.expanduser("~/.config/openstack/clouds.yaml")]
+    return {p: hashlib.sha256(open(p, "rb").read()).hexdigest() for p in paths}
+
+
+@pytest.mark.parametrize("extra, expected", [
+    (["-e", '{"undercloud_enabled_services": ["keystone", "nova", "ironic"]}'],
+     ["unknown service 'nova'", "known services are keystone, ironic, glance, heat, registry"]),
+    (["-e", "undercloud_release=1999.1"], ["undercloud_release '1999.1'", "is not a release this role knows", "known releases are 2026.2"]),
+    (["-e", '{"undercloud_release_pins": {"2026.2": {"keystone": "latest"}}}'],
+     ["has invalid pins", "needs an exact version"]),
+    (["-e", "undercloud_clouds_yaml=/proc/ooo/clouds.yaml"], ["undercloud_clouds_yaml: /proc/ooo/clouds.yaml cannot be created"]),
+])
+def test_bad_input_fails_clearly_before_any_change(lab, extra, expected):
+    before = config_snapshot()
+    rc, output = run_playbook("undercloud_install.yml", *extra, check=False)
+    assert rc != 0
+    for text in expected:
+        assert text in " ".join(output.split()), output[-3000:]
+    assert recap(output)["changed"] == 0
+    assert config_snapshot() == before
+
+
+def test_port_in_use_is_named_with_its_owner_and_setting(lab, busy_port):
+    before = config_snapshot()
+    rc, output = run_playbook("undercloud_install.yml", "-e", "undercloud_glance_port=%d" % busy_port, check=False)
+    flat = " ".join(output.split())
+    assert rc != 0
+    assert "port 9393 (glance) on 198.18.0.1 is in use by pid" in flat, output[-3000:]
+    assert "http.server" in flat
+    assert "undercloud_glance_port" in flat
+    assert recap(output)["changed"] == 0
+    assert config_snapshot() == before
+
+
+def test_stopped_then_started_again(lab, conn):
+    import socket
+    _rc, output = run_playbook("undercloud_install.yml", "-e", "undercloud_state=stopped")
+    assert recap(output)["changed"] >= 1
+    for name in ("keystone", "ironic", "glance", "heat-api", "heat-engine", "registry"):
+        assert not os.path.exists("/run/ooo-undercloud/%s.pid" % name), name
+    for port in (5000, 6385, 9292, 8004, 8787):
+        with pytest.raises(OSError):
+            socket.create_connection(("198.18.0.1", port), timeout=2).close()
+    _rc, output = run_playbook("undercloud_install.yml", "-e", "undercloud_state=stopped")
+    assert recap(output)["changed"] == 0
+    _rc, output = run_playbook("undercloud_install.yml")
+    import openstack
+    fresh = openstack.connect(cloud="undercloud")
+    assert {"identity", "baremetal", "image", "orchestration"} <= {s.type for s in fresh.identity.services()}
+    assert fresh.baremetal.get("/").status_code == 200

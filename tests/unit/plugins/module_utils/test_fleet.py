@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal import fleet
+
+
+def canon(entry):
+    node, problems = fleet.normalize(entry)
+    assert problems == []
+    return node
+
+
+GOOD = {"name": "ctl-0", "driver": "ipmi", "driver_info": {"ipmi_address": "192.0.2.10", "ipmi_username": "admin", "ipmi_password": "pw"},
+        "ports": [{"address": "52:54:00:AA:BB:01"}], "properties": {"cpus": "8", "memory_mb": 16384, "local_gb": 100, "cpu_arch": "x86_64"},
+        "capabilities": {"profile": "control", "boot_mode": "uefi"}, "traits": ["CUSTOM_B", "CUSTOM_A"]}
+
+
+def test_instackenv_is_converted():
+    entry = {"name": "n1", "pm_type": "pxe_ipmitool", "pm_addr": "192.0.2.1", "pm_user": "root", "pm_password": "secret",
+             "mac": ["52:54:00:00:00:01"], "cpu": 4, "memory": 8192, "disk": 40, "arch": "x86_64"}
+    node = fleet.from_instackenv(entry)
+    assert node["driver"] == "ipmi"
+    assert node["driver_info"] == {"ipmi_address": "192.0.2.1", "ipmi_username": "root", "ipmi_password": "secret"}
+    assert node["ports"] == [{"address": "52:54:00:00:00:01"}]
+    assert node["properties"] == {"cpus": 4, "memory_mb": 8192, "local_gb": 40, "cpu_arch": "x86_64"}
+
+
+def test_normalize_canonical_values():
+    node = canon(GOOD)
+    assert node["properties"]["cpus"] == 8
+    assert node["properties"]["capabilities"] == "boot_mode:uefi,profile:control"
+    assert node["ports"] == [{"address": "52:54:00:aa:bb:01", "pxe_enabled": True}]
+    assert node["traits"] == ["CUSTOM_A", "CUSTOM_B"]
+    assert fleet.capabilities_string("profile:x, boot_mode:bios") == "boot_mode:bios,profile:x"
+
+
+def test_validate_good_fleet():
+    assert fleet.validate([canon(GOOD)]) == []
+
+
+def test_validate_reports_every_problem_naming_node_and_field():
+    bad = [
+        dict(GOOD),
+        dict(GOOD, driver_info={"ipmi_address": "999.1.1.1.1", "ipmi_username": "a"}, ports=[{"address": "52:54:00:aa:bb:01"}]),
+        {"driver": "warp-drive", "ports": [{"address": "zz:zz"}], "propertiez": {}},
+        dict(GOOD, name="ctl 1", ports=[], properties={"cpus": 0, "cpu_arch": "sparc"}, traits=["fast"]),
+    ]
+    nodes = [fleet.normalize(b)[0] for b in bad]
+    problems = fleet.validate(nodes)
+    text = "\n".join(problems)
+    assert "node ctl-0: name is also used by node #0; names must be unique" in text
+    assert "node ctl-0: driver_info.ipmi_password is required for driver ipmi" in text
+    assert "driver_info.ipmi_address is neither an IP address nor a host name: '999.1.1.1.1'" in text
+    assert "52:54:00:aa:bb:01 is also a port of node ctl-0; a MAC belongs to one node" in text
+    assert "node #2: name is required" in text
+    assert "node #2: driver 'warp-drive' is not an enabled hardware type" in text
+    assert "node #2: ports[0].address 'zz:zz' is not a MAC address" in text
+    assert "node #2: propertiez is not a known field" in text
+    assert "node ctl 1: name may only contain letters, digits" in text
+    assert "node ctl 1: properties.cpus must be positive, got 0" in text
+    assert "node ctl 1: properties.cpu_arch 'sparc' is not one of" in text
+    assert "node ctl 1: traits 'fast' is not a trait" in text
+
+
+def test_non_numeric_property_is_a_conversion_problem():
+    _node, problems = fleet.normalize(dict(GOOD, properties={"memory_mb": "lots"}))
+    assert problems == [("properties.memory_mb", "must be a whole number, got 'lots'")]
+
+
+def test_plan_create_then_nothing():
+    node = canon(GOOD)
+    plan = fleet.plan_node(node, None, [], salt="00")
+    assert plan["action"] == "create"
+    digest = plan["create"]["extra"][fleet.SECRET_HASH_KEY]
+    assert "pw" not in digest.split("$", 1)[1] or len(digest) > 20
+    assert plan["ports"] == [("create", "52:54:00:aa:bb:01", {"pxe_enabled": True})]
+    current = {"driver": "ipmi", "driver_info": {"ipmi_address": "192.0.2.10", "ipmi_username": "admin", "ipmi_password": "******"},
+               "extra": {fleet.SECRET_HASH_KEY: digest}, "traits": ["CUSTOM_A", "CUSTOM_B"],
+               "properties": dict(plan["create"]["properties"], vendor="set-by-inspection")}
+    again = fleet.plan_node(node, current, [{"address": "52:54:00:aa:bb:01", "pxe_enabled": True, "uuid": "p1"}])
+    assert again["action"] == "none" and again["patch"] == [] and again["changes"] == []
+
+
+def test_plan_detects_password_property_port_and_trait_changes():
+    node = canon(GOOD)
+    created = fleet.plan_node(node, None, [], salt="ab")["create"]
+    current = {"driver": "ipmi", "driver_info": {"ipmi_address": "192.0.2.10", "ipmi_username": "admin", "ipmi_password": "******"},
+               "extra": dict(created["extra"]), "traits": ["CUSTOM_A"], "properties": dict(created["properties"], memory_mb=8192)}
+    new_info = dict(GOOD["driver_info"], ipmi_password="new")
+    changed = canon(dict(GOOD, driver_info=new_info, ports=[{"address": "52:54:00:aa:bb:01", "pxe_enabled": False}]))
+    plan = fleet.plan_node(changed, current, [{"address": "52:54:00:aa:bb:01", "pxe_enabled": True, "uuid": "p1"}])
+    assert plan["action"] == "update"
+    assert plan["changes"] == ["driver_info.ipmi_password", "properties.memory_mb", "traits", "ports.52:54:00:aa:bb:01"]
+    assert {"op": "add", "path": "/driver_info/ipmi_password", "value": "new"} in plan["patch"]
+    assert plan["ports"] == [("update", "52:54:00:aa:bb:01", {"uuid": "p1", "pxe_enabled": False})]
+    assert "new" not in " ".join(plan["changes"])
+
+
+def test_secret_digest_is_salted():
+    one = fleet.secrets_digest({"ipmi_password": "pw"}, "aa")
+    two = fleet.secrets_digest({"ipmi_password": "pw"}, "bb")
+    assert one != two
+    assert fleet.secrets_match({"ipmi_password": "pw"}, one)
+    assert not fleet.secrets_match({"ipmi_password": "other"}, one)
+    assert fleet.secrets_match({}, None)
