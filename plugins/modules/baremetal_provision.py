@@ -60,6 +60,12 @@ options:
     description: With O(on_failure=retry), how many more times a failed node is tried.
     type: int
     default: 1
+  skip_maintenance:
+    description:
+      - Leave nodes in maintenance (quarantined by hardware validation, for example) where they are and report them
+        C(skipped) instead of driving them. When false, they are driven like the others and Ironic decides.
+    type: bool
+    default: true
   target:
     description:
       - The state to reach. C(inspected) is C(manageable) after an inspection; C(undeployed) is C(available) after an undeploy.
@@ -112,6 +118,9 @@ nodes:
     maintenance:
       description: Present and true when the node was put in maintenance by O(on_failure=maintenance).
       type: bool
+    skipped:
+      description: Present and true when the node was in maintenance and O(skip_maintenance=true); see C(msg).
+      type: bool
 writes:
   description: Number of write calls made to Ironic.
   returned: always
@@ -156,6 +165,7 @@ def main():
             on_failure=dict(type="str", default="fail", choices=["fail", "retry", "maintenance"]),
             poll_interval=dict(type="float", default=1.0),
             retries=dict(type="int", default=1),
+            skip_maintenance=dict(type="bool", default=True),
             target=dict(type="str", required=True, choices=["manageable", "inspected", "available", "active", "undeployed"]),
         ),
         supports_check_mode=True,

@@ -56,6 +56,12 @@ class Provisioner(object):
         deadline = started + self.p["timeout"]
         node = self._get(ident)
         result = {"name": node.name, "uuid": node.id, "before": node.provision_state, "verbs": [], "attempts": 1}
+        if node.is_maintenance and self.p.get("skip_maintenance") and not states.is_transitional(node.provision_state) \
+                and self.plan(node):
+            # Ironic refuses most verbs on a node in maintenance; quarantined nodes are set aside, not failed.
+            result.update(after=node.provision_state, skipped=True, seconds=0.0,
+                          msg="Skipped node %s: in maintenance (%s)" % (node.name, node.maintenance_reason or "no reason given"))
+            return result
         try:
             if self.check_mode:
                 verbs = self.plan(node) if not states.is_transitional(node.provision_state) else ["(wait)"]
