@@ -48,8 +48,20 @@ class Provisioner(object):
                         timeout=max(0.0, deadline - time.monotonic()), interval=self.p["poll_interval"],
                         what="node %s to leave %s" % (node.name or node.id, node.provision_state))
 
+    def _inspected(self, node):
+        """Whether Ironic finished an inspection of the node (openstacksdk's Node does not map this field)."""
+        if self.p["target"] != "inspected":
+            return False  # only the route to "inspected" depends on it
+        try:
+            response = self.conn.baremetal.get("/nodes/%s" % node.id, params={"fields": "inspection_finished_at"},
+                                               headers={"X-OpenStack-Ironic-API-Version": "1.81"})
+            response.raise_for_status()
+            return bool(response.json().get("inspection_finished_at"))
+        except Exception as exc:  # pylint: disable=broad-except
+            raise APIError("Failed to read node %s: %s" % (node.name or node.id, sdk_message(exc)))
+
     def plan(self, node):
-        return states.route(node.provision_state, self.p["target"], inspected=bool(getattr(node, "inspection_finished_at", None)))
+        return states.route(node.provision_state, self.p["target"], inspected=self._inspected(node))
 
     def drive(self, ident):
         started = time.monotonic()
@@ -80,7 +92,7 @@ class Provisioner(object):
                     else:
                         raise OOOError("Failed to provision node %s: %s (%s)" % (node.name, node.provision_state,
                                                                                  node.last_error or "no error recorded"))
-                verbs = states.route(node.provision_state, self.p["target"], inspected=inspected_now or bool(getattr(node, "inspection_finished_at", None)))
+                verbs = states.route(node.provision_state, self.p["target"], inspected=inspected_now or self._inspected(node))
                 if self.p["target"] == "inspected" and inspected_now:
                     verbs = [v for v in (verbs or []) if v != "inspect"]
                 if verbs is None:

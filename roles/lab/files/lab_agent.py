@@ -156,7 +156,7 @@ def _cpu_worker(args):
     return _hash_for(args)
 
 
-def bench_cpu(seconds=0.5, repeats=2):
+def bench_cpu(seconds=0.5, repeats=3):
     single = max(_hash_for(seconds) for _ in range(repeats)) / seconds
     workers = len(os.sched_getaffinity(0))
     best = 0.0
