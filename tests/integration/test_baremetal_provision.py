@@ -76,6 +76,10 @@ def test_failed_deploy_follows_the_policy(conn, nodes):
     assert by_name[nodes[1]]["after"] == "active" and by_name[nodes[2]]["after"] == "active"
     node = conn.baremetal.get_node(broken)
     assert node.is_maintenance and node.maintenance_reason.startswith("ooo.lifecycle: Failed to")
-    stopped = run_module(MODULE, dict(args, nodes=[broken], on_failure="fail"))
+    # In maintenance now: by default it is set aside, not driven and not a failure.
+    skipped = run_module(MODULE, dict(args, nodes=[broken], on_failure="fail"))
+    assert not skipped.get("failed") and not skipped["changed"] and skipped["writes"] == 0
+    assert skipped["nodes"][0]["skipped"] is True and "in maintenance (ooo.lifecycle: Failed to" in skipped["nodes"][0]["msg"]
+    stopped = run_module(MODULE, dict(args, nodes=[broken], on_failure="fail", skip_maintenance=False))
     assert stopped.get("failed") is True
     assert stopped["msg"].startswith("Failed to bring 1 of 1 nodes to active")

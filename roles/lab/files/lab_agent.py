@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """The lab machine's ramdisk: what ironic-python-agent does for inspection, on a podman lab machine.
 
   lab_agent.py inventory                 print this machine's inventory (Ironic's inventory format)
@@ -157,11 +156,11 @@ def _cpu_worker(args):
 
 
 def bench_cpu(seconds=0.5, repeats=3):
-    single = max(_hash_for(seconds) for _ in range(repeats)) / seconds
+    single = max(_hash_for(seconds) for _repeat in range(repeats)) / seconds
     workers = len(os.sched_getaffinity(0))
     best = 0.0
     with multiprocessing.Pool(workers) as pool:
-        for _ in range(repeats):
+        for _repeat in range(repeats):
             best = max(best, sum(pool.map(_cpu_worker, [seconds] * workers)) / seconds)
     return round(single), round(best)
 
@@ -169,7 +168,7 @@ def bench_cpu(seconds=0.5, repeats=3):
 def bench_memory(size_mb=32, repeats=3):
     source = bytearray(os.urandom(1024)) * (size_mb * 1024)
     best = 0.0
-    for _ in range(repeats):
+    for _repeat in range(repeats):
         start = time.perf_counter()
         copies = 0
         while time.perf_counter() - start < 0.3:
@@ -184,7 +183,7 @@ def bench_disk(directory="/var/tmp", size_mb=32, repeats=2):
     chunk = os.urandom(MIB)
     best_write = best_read = 0.0
     try:
-        for _ in range(repeats):
+        for _repeat in range(repeats):
             start = time.perf_counter()
             with open(path, "wb") as handle:
                 for _i in range(size_mb):
