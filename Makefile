@@ -36,4 +36,5 @@ molecule: bootstrap
 bench: bootstrap
 	python benchmarks/bench_identity_catalog.py
 	python benchmarks/bench_baremetal_enroll.py
+	python benchmarks/bench_baremetal_available.py
 	python benchmarks/undercloud_memory.py
