@@ -230,6 +230,13 @@ class Runner(object):
                 return
         self.write(entry, [self.podman, "pull", image])
 
+    def pull(self, entry):
+        try:
+            self.ensure_image(entry, entry["name"])
+        except StepFailed as exc:
+            return "image %s: %s" % (entry["name"], exc)
+        return None
+
     def health(self, entry, name):
         deadline = time.monotonic() + self.p["healthcheck_timeout"]
         last = ""
@@ -263,7 +270,6 @@ class Runner(object):
             elif entry["action"] in ("create", "recreate", "run"):
                 if entry["action"] == "recreate":
                     self.write(entry, [self.podman, "rm", "--force", name])
-                self.ensure_image(entry, canon["image"])
                 argv = startup.run_argv(name, canon, self.p["config_id"], self.p["managed_by"], entry["hash"],
                                         entry.get("files_hash", ""), podman=self.podman)
                 rc, out, err = self.write(entry, argv, check_rc=canon["detach"])
@@ -342,6 +348,14 @@ def main():
                 ([[p["podman"], "start", entry["name"]]] if entry["action"] == "start" else [])
             runner.commands += entry["commands"]
         module.exit_json(changed=bool(todo), containers=[public(a) for a in actions], commands=runner.commands, diff=diff)
+    # Every image is made present before anything starts: a missing image fails the run with nothing changed.
+    images = sorted(set(a["canonical"]["image"] for a in todo if a["action"] in ("create", "recreate", "run")))
+    pulls = [{"name": image} for image in images]
+    with ThreadPoolExecutor(max_workers=max(1, min(p["concurrency"], len(images) or 1))) as pool:
+        errors = [e for e in pool.map(runner.pull, pulls) if e]
+    if errors:
+        module.fail_json(msg="Failed to start %s: %s; nothing was started" % (p["config_id"], "; ".join(errors)),
+                         changed=bool(runner.commands), containers=[public(a) for a in actions], commands=runner.commands)
     # Removals first (a renamed service frees its ports), then the orders in turn.
     failed = None
     for entry in [a for a in todo if a["action"] == "remove"]:

@@ -1,0 +1,234 @@
+"""ooo.lifecycle.container_startup on real podman: the test host's, and a lab machine's (podman inside it)."""
+import json
+import subprocess
+import uuid
+
+import pytest
+
+from conftest import TOP, run_module
+
+MODULE = "ooo.lifecycle.container_startup"
+IMAGE = "localhost/ooo-busybox:latest"
+
+
+@pytest.fixture(scope="session")
+def busybox():
+    subprocess.run(["bash", str(TOP / "scripts" / "busybox_image.sh"), IMAGE], check=True, capture_output=True)
+    return IMAGE
+
+
+@pytest.fixture
+def config_id(busybox):
+    cid = "t%s" % uuid.uuid4().hex[:8]
+    yield cid
+    ids = subprocess.run(["podman", "ps", "-aq", "--filter", "label=config_id=%s" % cid], capture_output=True, text=True).stdout.split()
+    if ids:
+        subprocess.run(["podman", "rm", "-f", "-t", "0"] + ids, capture_output=True)
+
+
+def podman_json(*args):
+    return json.loads(subprocess.run(["podman"] + list(args), capture_output=True, text=True, check=True).stdout or "[]")
+
+
+def containers(cid):
+    return dict(((c["Names"][0], c) for c in podman_json("ps", "-a", "--format", "json", "--filter", "label=config_id=%s" % cid)))
+
+
+def ids(cid):
+    return dict((name, c["Id"]) for name, c in containers(cid).items())
+
+
+def service(cid, order=1, **extra):
+    spec = {"image": IMAGE, "start_order": order, "command": ["sleep", "3600"], "stop_signal": "KILL"}
+    spec.update(extra)
+    return spec
+
+
+def startup_config(cid):
+    return {
+        "%s-db-init" % cid: {"image": IMAGE, "detach": False, "start_order": 0, "command": ["sh", "-c", "echo schema ready"]},
+        "%s-api" % cid: service(cid, 1, environment={"WORKERS": "2"}, healthcheck={"test": "test -e /proc/1", "interval": 5}),
+        "%s-sidecar" % cid: service(cid, 2, environment=["LOG=1"]),
+    }
+
+
+def four(args):
+    first = run_module(MODULE, args, check=True, diff=True)
+    second = run_module(MODULE, args)
+    third = run_module(MODULE, args, check=True, diff=True)
+    fourth = run_module(MODULE, args)
+    return first, second, third, fourth
+
+
+def by_name(result):
+    return dict((c["name"], c) for c in result["containers"])
+
+
+def test_new_config_check_apply_check_apply(config_id):
+    args = {"config_id": config_id, "config": startup_config(config_id)}
+    first, second, third, fourth = four(args)
+    assert first["changed"] and containers(config_id) == {}
+    assert [c["action"] for c in first["containers"]] == ["run", "create", "create"]
+    assert first["commands"] and all(cmd[0] == "podman" for cmd in first["commands"])
+    assert second["changed"] and not second.get("failed"), second.get("msg")
+    running = containers(config_id)
+    assert running["%s-api" % config_id]["State"] == "running" and running["%s-sidecar" % config_id]["State"] == "running"
+    assert running["%s-db-init" % config_id]["ExitCode"] == 0
+    assert by_name(second)["%s-api" % config_id]["healthy"] is True
+    labels = running["%s-api" % config_id]["Labels"]
+    assert labels["config_id"] == config_id and labels["managed_by"] == "ooo.lifecycle" and len(labels["ooo.config_hash"]) == 64
+    assert not third["changed"] and not fourth["changed"]
+    assert third["commands"] == [] and fourth["commands"] == []  # no podman write on a no-op run
+
+
+def test_start_order_respected_by_start_times(config_id):
+    config = startup_config(config_id)
+    config["%s-last" % config_id] = service(config_id, 3)
+    result = run_module(MODULE, {"config_id": config_id, "config": config})
+    assert not result.get("failed"), result.get("msg")
+    started = dict((c["Names"][0], c["StartedAt"]) for c in containers(config_id).values())
+    inspected = podman_json("container", "inspect", *sorted(started))
+    at = dict((c["Name"], c["State"]["StartedAt"]) for c in inspected)
+    order = ["%s-db-init", "%s-api", "%s-sidecar", "%s-last"]
+    stamps = [at[name % config_id] for name in order]
+    assert stamps == sorted(stamps), at
+
+
+def test_one_changed_key_recreates_only_that_container(config_id):
+    config = startup_config(config_id)
+    run_module(MODULE, {"config_id": config_id, "config": config})
+    before = ids(config_id)
+    config["%s-sidecar" % config_id]["environment"] = ["LOG=2"]
+    args = {"config_id": config_id, "config": config}
+    first, second, third, fourth = four(args)
+    plan = by_name(first)
+    assert plan["%s-sidecar" % config_id]["action"] == "recreate"
+    assert plan["%s-sidecar" % config_id]["changed_keys"] == ["environment"]
+    assert plan["%s-api" % config_id]["action"] == "none" and plan["%s-db-init" % config_id]["action"] == "none"
+    assert first["diff"]["after"] == {"%s-sidecar" % config_id: "recreate"}
+    after = ids(config_id)
+    assert after["%s-sidecar" % config_id] != before["%s-sidecar" % config_id]
+    assert after["%s-api" % config_id] == before["%s-api" % config_id]
+    assert after["%s-db-init" % config_id] == before["%s-db-init" % config_id]
+    assert second["changed"] and not third["changed"] and not fourth["changed"] and fourth["commands"] == []
+
+
+def test_bind_mounted_config_content_change_recreates(config_id, tmp_path):
+    conf_dir = tmp_path / "config-data" / "api"
+    conf_dir.mkdir(parents=True)
+    (conf_dir / "api.conf").write_text("[DEFAULT]\nworkers = 2\n")
+    config = {"%s-api" % config_id: service(config_id, 1, volumes=["%s:/etc/api:ro" % conf_dir])}
+    args = {"config_id": config_id, "config": config, "hash_paths": [str(tmp_path / "config-data")]}
+    run_module(MODULE, args)
+    before = ids(config_id)
+    assert not run_module(MODULE, args)["changed"]
+    (conf_dir / "api.conf").write_text("[DEFAULT]\nworkers = 4\n")
+    first, second, third, fourth = four(args)
+    entry = by_name(first)["%s-api" % config_id]
+    assert entry["action"] == "recreate" and entry["changed_keys"] == ["(content of %s)" % conf_dir]
+    assert ids(config_id)["%s-api" % config_id] != before["%s-api" % config_id]
+    assert not third["changed"] and not fourth["changed"]
+    out = subprocess.run(["podman", "exec", "%s-api" % config_id, "cat", "/etc/api/api.conf"], capture_output=True, text=True).stdout
+    assert "workers = 4" in out
+
+
+def test_removed_from_config_is_removed_and_other_managers_left_alone(config_id):
+    config = startup_config(config_id)
+    run_module(MODULE, {"config_id": config_id, "config": config})
+    foreign = "%s-foreign" % config_id
+    subprocess.run(["podman", "run", "-d", "--name", foreign, "--label", "config_id=%s" % config_id, "--label", "managed_by=someone-else",
+                    IMAGE, "sleep", "3600"], check=True, capture_output=True)
+    del config["%s-sidecar" % config_id]
+    args = {"config_id": config_id, "config": config}
+    first, second, third, fourth = four(args)
+    assert by_name(first)["%s-sidecar" % config_id]["action"] == "remove"
+    assert foreign not in by_name(first)
+    names = set(containers(config_id))
+    assert "%s-sidecar" % config_id not in names and foreign in names
+    assert not third["changed"] and not fourth["changed"]
+
+
+def test_name_taken_by_another_manager_is_refused_before_anything(config_id):
+    taken = "%s-api" % config_id
+    subprocess.run(["podman", "run", "-d", "--name", taken, "--label", "managed_by=tripleo_ansible", "--label",
+                    "config_id=%s" % config_id, IMAGE, "sleep", "3600"], check=True, capture_output=True)
+    result = run_module(MODULE, {"config_id": config_id, "config": startup_config(config_id)})
+    assert result["failed"]
+    assert "container %s: a container of that name exists, managed by tripleo_ansible" % taken in result["msg"]
+    assert set(containers(config_id)) == {taken}
+
+
+def test_failing_one_shot_stops_later_orders_with_its_output(config_id):
+    config = startup_config(config_id)
+    config["%s-db-init" % config_id]["command"] = ["sh", "-c", "echo 'ERROR: schema version 7 unknown' >&2; exit 3"]
+    result = run_module(MODULE, {"config_id": config_id, "config": config})
+    assert result["failed"]
+    assert "one-shot container %s-db-init exited with 3 (allowed: [0])" % config_id in result["msg"]
+    assert "schema version 7 unknown" in result["msg"]
+    assert "later start orders were not started" in result["msg"]
+    entry = by_name(result)["%s-db-init" % config_id]
+    assert entry["exit_code"] == 3 and "schema version 7 unknown" in entry["output"]
+    assert by_name(result)["%s-api" % config_id]["skipped"]
+    assert set(containers(config_id)) == {"%s-db-init" % config_id}
+    # Allowed exit codes are honoured, and the failed one-shot is run again.
+    config["%s-db-init" % config_id]["exit_codes"] = [0, 3]
+    again = run_module(MODULE, {"config_id": config_id, "config": config})
+    assert not again.get("failed"), again.get("msg")
+    assert by_name(again)["%s-db-init" % config_id]["action"] == "recreate"
+
+
+def test_healthcheck_that_never_passes_times_out_naming_the_container(config_id):
+    config = startup_config(config_id)
+    config["%s-api" % config_id]["healthcheck"] = {"test": "test -e /nonexistent"}
+    result = run_module(MODULE, {"config_id": config_id, "config": config, "healthcheck_timeout": 3, "healthcheck_interval": 0.5})
+    assert result["failed"]
+    assert "container %s-api did not become healthy within 3s" % config_id in result["msg"]
+    assert by_name(result)["%s-api" % config_id]["healthy"] is False
+    assert "%s-sidecar" % config_id not in containers(config_id)
+
+
+def test_one_shot_with_remove_runs_once(config_id, tmp_path):
+    config = {"%s-bootstrap" % config_id: {"image": IMAGE, "detach": False, "remove": True, "command": ["true"]}}
+    args = {"config_id": config_id, "config": config, "state_dir": str(tmp_path)}
+    first, second, third, fourth = four(args)
+    assert first["changed"] and second["changed"] and not third["changed"] and not fourth["changed"]
+    assert containers(config_id) == {}
+    assert json.loads((tmp_path / ("%s.json" % config_id)).read_text()) == {"%s-bootstrap" % config_id: by_name(second)["%s-bootstrap" % config_id]["hash"]}
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ({"image": IMAGE, "comand": ["sleep", "1"]}, "unknown key 'comand'"),
+    ({"image": IMAGE, "start_order": "1"}, "start_order must be a integer, got str"),
+    ({"image": IMAGE, "detach": "no"}, "detach must be a boolean, got str"),
+    ({"command": ["sleep", "1"]}, "image is required"),
+    ({"image": IMAGE, "volumes": ["/etc/hosts"]}, "volumes entry '/etc/hosts' must be SRC:DEST"),
+    ({"image": IMAGE, "environment": ["NOEQUALS"]}, "environment entry 'NOEQUALS' must be KEY=VALUE"),
+    ({"image": IMAGE, "restart": "sometimes"}, "restart 'sometimes'"),
+    ({"image": IMAGE, "healthcheck": {"interval": 3}}, "healthcheck.test is required"),
+    ({"image": IMAGE, "labels": {"managed_by": "me"}}, "label 'managed_by' is set by the module"),
+])
+def test_bad_input_names_container_and_key_and_starts_nothing(config_id, spec, expected):
+    config = startup_config(config_id)
+    config["%s-bad" % config_id] = spec
+    result = run_module(MODULE, {"config_id": config_id, "config": config})
+    assert result["failed"] and ("container %s-bad: " % config_id) in result["msg"] and expected in result["msg"], result["msg"]
+    assert containers(config_id) == {}
+
+
+def test_missing_image_fails_clearly_and_starts_nothing(config_id):
+    config = startup_config(config_id)
+    config["%s-api" % config_id]["image"] = "198.18.0.1:8787/ooo/does-not-exist:latest"
+    result = run_module(MODULE, {"config_id": config_id, "config": config})
+    assert result["failed"] and "podman pull" in result["msg"] and "does-not-exist" in result["msg"]
+    assert "nothing was started" in result["msg"]
+    assert containers(config_id) == {}
+
+
+def test_info_reports_hashes_state_and_health(config_id):
+    applied = run_module(MODULE, {"config_id": config_id, "config": startup_config(config_id)})
+    info = run_module("ooo.lifecycle.container_startup_info", {"config_id": config_id, "check_health": True})
+    api = info["containers"]["%s-api" % config_id]
+    assert api["state"] == "running" and api["health"] == "healthy"
+    assert api["config_hash"] == by_name(applied)["%s-api" % config_id]["hash"]
+    assert info["containers"]["%s-db-init" % config_id]["exit_code"] == 0
+    assert info["containers"]["%s-sidecar" % config_id]["health"] == "none"

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from ansible_collections.ooo.lifecycle.plugins.module_utils._containers import startup
+
+IMG = "registry/ooo/keystone:current"
+
+
+def test_valid_paunch_config_has_no_problems():
+    config = {"keystone_db_sync": {"image": IMG, "detach": False, "command": ["keystone-manage", "db_sync"], "start_order": 0,
+                                   "volumes": ["/var/lib/config-data/keystone:/etc/keystone:ro"], "user": "root"},
+              "keystone": {"image": IMG, "net": "host", "privileged": False, "restart": "always", "start_order": 1,
+                           "depends_on": ["keystone_db_sync"], "environment": {"KOLLA_CONFIG_STRATEGY": "COPY_ALWAYS"},
+                           "healthcheck": {"test": "/openstack/healthcheck"}, "ulimit": ["nofile=1024"]}}
+    assert startup.validate(config) == []
+
+
+def test_every_problem_named_at_once():
+    problems = startup.validate({"a": {"comand": "x"}, "b": "nope", "c d": {"image": IMG},
+                                 "e": {"image": IMG, "depends_on": ["f"], "start_order": 0}, "f": {"image": IMG, "start_order": 1},
+                                 "g": {"image": IMG, "privileged": "yes", "healthcheck": {"tests": "x"}}})
+    text = "\n".join(problems)
+    assert "container a: unknown key 'comand'" in text and "container a: image is required" in text
+    assert "container b: expected a mapping, got str" in text
+    assert "container c d: invalid name" in text
+    assert "container e: depends_on 'f', which starts at order 1, not before this container's 0" in text
+    assert "container g: privileged must be a boolean, got str" in text
+    assert "container g: healthcheck has unknown key 'tests'" in text and "container g: healthcheck.test is required" in text
+
+
+def test_equivalent_spellings_hash_the_same():
+    a = startup.canonical({"image": IMG, "environment": ["A=1", "B=2"], "command": "sleep 10", "cap_add": ["net_admin"]})
+    b = startup.canonical({"image": IMG, "environment": {"B": "2", "A": "1"}, "command": ["sleep", "10"], "cap_add": ["NET_ADMIN"],
+                           "detach": True, "start_order": 0, "volumes": []})
+    assert a == b
+    assert startup.config_hash(a, "") == startup.config_hash(b, "")
+    assert startup.config_hash(a, "x") != startup.config_hash(a, "y")
+
+
+def test_content_digest_sees_file_changes(tmp_path):
+    d = tmp_path / "conf"
+    d.mkdir()
+    (d / "a.conf").write_text("1")
+    first = startup.content_digest([str(d)])
+    (d / "a.conf").write_text("2")
+    assert startup.content_digest([str(d)]) != first
+    assert startup.content_digest([str(tmp_path / "missing")]) != startup.content_digest([str(d)])
+
+
+def test_host_paths_only_under_prefixes():
+    spec = {"volumes": ["/var/lib/config-data/nova:/etc/nova:ro", "/dev:/dev", "/var/lib/config-data:/x"], "env_file": "/etc/ooo/env"}
+    assert startup.host_paths(spec, ["/var/lib/config-data"]) == ["/etc/ooo/env", "/var/lib/config-data", "/var/lib/config-data/nova"]
+
+
+def test_run_argv_carries_labels_and_options():
+    canon = startup.canonical({"image": IMG, "net": "host", "privileged": True, "environment": {"A": "1"}, "user": "42",
+                               "volumes": ["/a:/b:ro"], "healthcheck": {"test": "curl -f x", "interval": 10, "retries": 3},
+                               "restart": "always", "command": ["run", "me"], "detach": True})
+    argv = startup.run_argv("svc", canon, "step3", "ooo.lifecycle", "h" * 64, "f")
+    assert argv[:5] == ["podman", "run", "--name", "svc", "--detach"]
+    assert argv[-3:] == [IMG, "run", "me"]
+    joined = " ".join(argv)
+    for part in ("--label config_id=step3", "--label managed_by=ooo.lifecycle", "--label ooo.config_hash=" + "h" * 64,
+                 "--network host", "--privileged", "--env A=1", "--volume /a:/b:ro", "--health-cmd curl -f x",
+                 "--health-interval 10s", "--health-retries 3", "--restart always", "--user 42"):
+        assert part in joined
+    oneshot = startup.run_argv("init", startup.canonical({"image": IMG, "detach": False}), "s", "m", "h")
+    assert "--detach" not in oneshot
+
+
+def existing(name, canon, cid="s", by="m", running=True, exit_code=0, files_hash=""):
+    import json
+    return {name: {"labels": {"config_id": cid, "managed_by": by, startup.HASH_LABEL: startup.config_hash(canon, files_hash),
+                              startup.FILES_LABEL: files_hash, startup.DATA_LABEL: json.dumps(canon)},
+                   "running": running, "exit_code": exit_code}}
+
+
+def test_plan_create_none_recreate_start_remove():
+    config = {"api": {"image": IMG, "start_order": 1}, "init": {"image": IMG, "detach": False}}
+    actions, problems = startup.plan(config, {}, "s", "m", [])
+    assert problems == [] and [(a["name"], a["action"]) for a in actions] == [("init", "run"), ("api", "create")]
+    current = {}
+    current.update(existing("api", startup.canonical(config["api"])))
+    current.update(existing("init", startup.canonical(config["init"]), running=False))
+    current.update(existing("old", {"image": IMG}))
+    current.update(existing("theirs", {"image": IMG}, by="other"))
+    actions, _ = startup.plan(config, current, "s", "m", [])
+    assert [(a["name"], a["action"]) for a in actions] == [("init", "none"), ("api", "none"), ("old", "remove")]
+    changed = {"api": {"image": IMG, "start_order": 1, "user": "42"}, "init": config["init"]}
+    actions, _ = startup.plan(changed, current, "s", "m", [])
+    assert actions[1]["action"] == "recreate" and actions[1]["changed_keys"] == ["user"]
+    stopped = dict(current, api=dict(current["api"], running=False))
+    assert startup.plan(config, stopped, "s", "m", [], cleanup=False)[0][1]["action"] == "start"
+
+
+def test_plan_refuses_foreign_container_of_same_name():
+    _actions, problems = startup.plan({"api": {"image": IMG}}, existing("api", {"image": IMG}, by="tripleo_ansible"), "s", "m", [])
+    assert problems and "managed by tripleo_ansible" in problems[0]
+
+
+def test_plan_content_change_is_named():
+    config = {"api": {"image": IMG, "volumes": ["/etc/ooo-containers/api:/etc/api"]}}
+    canon = startup.canonical(config["api"])
+    current = existing("api", canon, files_hash="old")
+    actions, _ = startup.plan(config, current, "s", "m", ["/etc/ooo-containers"], digest=lambda paths: "new")
+    assert actions[0]["action"] == "recreate" and actions[0]["changed_keys"] == ["(content of /etc/ooo-containers/api)"]
