@@ -43,8 +43,14 @@ options:
         (C(test), C(interval), C(timeout), C(retries), C(start_period)), C(restart), C(start_order), C(detach), C(remove),
         C(depends_on), C(labels), C(hostname), C(workdir), C(tty), C(stop_signal), C(stop_grace_period), C(mem_limit),
         C(cpu_shares), C(cpuset_cpus), C(log_tag), C(exit_codes). An unknown key is an error naming it.
+      - Exactly one of O(config) and O(config_path) is required.
     type: dict
-    required: true
+  config_path:
+    description:
+      - The startup config read on the managed host - a JSON or YAML file holding the mapping (TripleO's
+        C(container-startup-config-step_N.json)), or a directory with one file per container (C(NAME.json),
+        C(NAME.yaml)), the container named after the file.
+    type: path
   config_id:
     description: The deployment (step) these containers belong to, such as C(tripleo_step3).
     type: str
@@ -307,7 +313,8 @@ def public(entry):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            config=dict(type="dict", required=True),
+            config=dict(type="dict"),
+            config_path=dict(type="path"),
             config_id=dict(type="str", required=True),
             managed_by=dict(type="str", default="ooo.lifecycle"),
             hash_paths=dict(type="list", elements="path",
@@ -321,8 +328,15 @@ def main():
             podman=dict(type="str", default="podman"),
         ),
         supports_check_mode=True,
+        required_one_of=[("config", "config_path")],
+        mutually_exclusive=[("config", "config_path")],
     )
     p = module.params
+    if p["config_path"]:
+        try:
+            p["config"] = startup.load_config_path(p["config_path"])
+        except ValueError as exc:
+            module.fail_json(msg="Invalid startup config for %s: %s" % (p["config_id"], exc))
     problems = startup.validate(p["config"])
     if p["concurrency"] < 1:
         problems.append("concurrency: %d must be at least 1" % p["concurrency"])

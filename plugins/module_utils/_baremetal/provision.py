@@ -44,6 +44,7 @@ class Provisioner(object):
         """Wait until the node leaves transitional states; return it."""
         if not states.is_transitional(node.provision_state):
             return node
+        time.sleep(self.p["poll_interval"])  # it was just read: look again after one interval, not at once
         return wait_for(lambda: self._get(node.id), lambda n: not states.is_transitional(n.provision_state),
                         timeout=max(0.0, deadline - time.monotonic()), interval=self.p["poll_interval"],
                         what="node %s to leave %s" % (node.name or node.id, node.provision_state))
@@ -63,10 +64,10 @@ class Provisioner(object):
     def plan(self, node):
         return states.route(node.provision_state, self.p["target"], inspected=self._inspected(node))
 
-    def drive(self, ident):
+    def drive(self, ident, node=None):
         started = time.monotonic()
         deadline = started + self.p["timeout"]
-        node = self._get(ident)
+        node = node if node is not None else self._get(ident)
         result = {"name": node.name, "uuid": node.id, "before": node.provision_state, "verbs": [], "attempts": 1}
         if node.is_maintenance and self.p.get("skip_maintenance") and not states.is_transitional(node.provision_state) \
                 and self.plan(node):
@@ -130,6 +131,20 @@ class Provisioner(object):
         result["seconds"] = round(time.monotonic() - started, 2)
         return result
 
+    def _read_all(self, idents):
+        """The listed nodes in one call (a fleet of 1000 is one request, not 1000); unknown ones are read one by one."""
+        try:
+            nodes = list(self.conn.baremetal.nodes(details=True))
+        except Exception as exc:  # pylint: disable=broad-except
+            raise APIError("Failed to list the bare-metal nodes: %s" % sdk_message(exc))
+        by_key = {}
+        for node in nodes:
+            by_key[node.id] = node
+            if node.name:
+                by_key[node.name] = node
+        return [by_key.get(ident) for ident in idents]
+
     def run(self, idents):
+        known = self._read_all(idents) if len(idents) > 1 else [None] * len(idents)
         with ThreadPoolExecutor(max_workers=max(1, min(self.p["concurrency"], len(idents) or 1))) as pool:
-            return list(pool.map(self.drive, idents))
+            return list(pool.map(self.drive, idents, known))

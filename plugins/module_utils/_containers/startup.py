@@ -62,6 +62,43 @@ NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 RESERVED_LABELS = ("config_id", "managed_by", "container_name", DATA_LABEL, HASH_LABEL, FILES_LABEL)
 
 
+def _parse(path):
+    with open(path) as handle:
+        text = handle.read()
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        import yaml  # PyYAML comes with ansible-core
+    except ImportError:
+        raise ValueError("%s: not JSON, and PyYAML is not available to read YAML" % path)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError("%s: neither JSON nor YAML (%s)" % (path, str(exc).splitlines()[0]))
+
+
+def load_config_path(path):
+    """A startup config from a file (the whole mapping) or a directory (one file per container, named after it)."""
+    if os.path.isdir(path):
+        config = {}
+        for fname in sorted(os.listdir(path)):
+            stem, ext = os.path.splitext(fname)
+            if ext not in (".json", ".yaml", ".yml"):
+                continue
+            if stem in config:
+                raise ValueError("%s: container %s is defined twice (%s)" % (path, stem, fname))
+            config[stem] = _parse(os.path.join(path, fname))
+        return config
+    if not os.path.exists(path):
+        raise ValueError("%s does not exist" % path)
+    data = _parse(path)
+    if not isinstance(data, dict):
+        raise ValueError("%s: expected a mapping of container name to definition" % path)
+    return data
+
+
 def validate(config):
     """All problems of a startup config at once, each naming the container and the key."""
     problems = []

@@ -1,0 +1,121 @@
+"""Benchmark: 50 containers from one startup config on this host's podman - first converge and a no-op rerun.
+
+Ours: one `ooo.lifecycle.container_startup` task.
+Loop: `containers.podman.podman_container` in a loop, one item per container (containers.podman from the
+`ansible` package), with the same names, image, command, environment and labels.
+paunch: `paunch apply` (paunch 7.0.4 from PyPI, in .work/bench-paunch), the tool TripleO used; whether it
+still runs against today's podman is part of the result.
+
+Image: localhost/ooo-busybox:latest (scripts/busybox_image.sh). All three in one run, each cleaned up after.
+
+    python benchmarks/bench_container_startup.py [--containers 50]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_identity_catalog import PEER_COLLECTIONS, TOP, VENV, run
+
+IMAGE = "localhost/ooo-busybox:latest"
+PAUNCH_VENV = TOP / ".work" / "bench-paunch"
+
+
+def config(prefix, count):
+    return dict(("%s-%02d" % (prefix, i), {"image": IMAGE, "command": ["sleep", "3600"], "stop_signal": "KILL",
+                                           "environment": {"INDEX": str(i)}, "start_order": i % 3, "net": "none"})
+                for i in range(count))
+
+
+def ours_playbook(prefix, count):
+    return [{"name": "ours", "hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "Start", "ooo.lifecycle.container_startup": {"config_id": prefix, "config": config(prefix, count), "concurrency": 4}}]}]
+
+
+def loop_playbook(prefix, count):
+    items = [{"name": name, "env": spec["environment"]} for name, spec in sorted(config(prefix, count).items())]
+    return [{"name": "loop", "hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "Start", "loop": items, "containers.podman.podman_container": {
+            "name": "{{ item.name }}", "image": IMAGE, "command": ["sleep", "3600"], "env": "{{ item.env }}", "stop_signal": 9,
+            "network": "none", "state": "started", "label": {"config_id": prefix, "managed_by": "bench"}}}]}]
+
+
+def cleanup(prefix):
+    ids = subprocess.run(["podman", "ps", "-aq", "--filter", "name=^%s-" % prefix], capture_output=True, text=True).stdout.split()
+    if ids:
+        subprocess.run(["podman", "rm", "-f", "-t", "0"] + ids, capture_output=True)
+
+
+def running(prefix):
+    out = subprocess.run(["podman", "ps", "--format", "json", "--filter", "name=^%s-" % prefix], capture_output=True, text=True).stdout
+    return len(json.loads(out or "[]"))
+
+
+def ensure_paunch():
+    python = PAUNCH_VENV / "bin" / "python"
+    if not (PAUNCH_VENV / ".ready").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PAUNCH_VENV)], check=True)
+        subprocess.run([str(PAUNCH_VENV / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", "paunch==7.0.4"], check=True)
+        (PAUNCH_VENV / ".ready").write_text("")
+    return PAUNCH_VENV / "bin" / "paunch"
+
+
+def paunch_apply(prefix, count):
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(config(prefix, count), handle)
+        path = handle.name
+    start = time.monotonic()
+    proc = subprocess.run([str(ensure_paunch()), "--debug", "apply", "--file", path, "--config-id", prefix, "--managed-by", "paunch",
+                           "--default-runtime", "podman"], capture_output=True, text=True, check=False)
+    elapsed = time.monotonic() - start
+    os.unlink(path)
+    return elapsed, proc
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--containers", type=int, default=50)
+    args = parser.parse_args()
+    subprocess.run(["bash", str(TOP / "scripts" / "busybox_image.sh")], check=True, capture_output=True)
+    colls = "%s:%s" % (TOP / ".collections", PEER_COLLECTIONS)
+    python = VENV / "bin" / "python"
+    times = {}
+    for who in ("ours", "loop"):
+        prefix = "bench-%s" % who
+        cleanup(prefix)
+        book = ours_playbook(prefix, args.containers) if who == "ours" else loop_playbook(prefix, args.containers)
+        first = run(book, python, colls)
+        up = running(prefix)
+        rerun = run(book, python, colls)
+        times[who] = (first[0], rerun[0], rerun[1])
+        print("%-6s first converge %.1fs (%d running), no-op rerun %.2fs (%d changed)" % (who, first[0], up, rerun[0], rerun[1]), flush=True)
+        cleanup(prefix)
+    prefix = "bench-paunch"
+    cleanup(prefix)
+    try:
+        first, proc = paunch_apply(prefix, args.containers)
+        up = running(prefix)
+        if proc.returncode != 0 or up != args.containers:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            print("paunch first apply: rc %d after %.1fs, %d of %d running: %s" % (proc.returncode, first, up, args.containers, " | ".join(tail)))
+        else:
+            rerun, _proc = paunch_apply(prefix, args.containers)
+            times["paunch"] = (first, rerun, None)
+            print("paunch first converge %.1fs (%d running), no-op rerun %.2fs" % (first, up, rerun))
+    except subprocess.CalledProcessError as exc:
+        print("paunch could not be installed: %s" % exc)
+    cleanup(prefix)
+    print()
+    print("containers=%d" % args.containers)
+    print("first converge: loop/ours %.1fx   no-op rerun: loop/ours %.1fx (ours %.2fs)" % (
+        times["loop"][0] / times["ours"][0], times["loop"][1] / times["ours"][1], times["ours"][1]))
+    if "paunch" in times:
+        print("paunch/ours: first %.1fx, rerun %.1fx" % (times["paunch"][0] / times["ours"][0], times["paunch"][1] / times["ours"][1]))
+
+
+if __name__ == "__main__":
+    main()
