@@ -42,7 +42,9 @@ options:
         C(ipc), C(uts), C(privileged), C(user), C(cap_add), C(cap_drop), C(security_opt), C(ulimit), C(healthcheck)
         (C(test), C(interval), C(timeout), C(retries), C(start_period)), C(restart), C(start_order), C(detach), C(remove),
         C(depends_on), C(labels), C(hostname), C(workdir), C(tty), C(stop_signal), C(stop_grace_period), C(mem_limit),
-        C(cpu_shares), C(cpuset_cpus), C(log_tag), C(exit_codes). An unknown key is an error naming it.
+        C(cpu_shares), C(cpuset_cpus), C(log_tag), C(exit_codes), and paunch's C(interactive), C(volumes_from),
+        C(extra_hosts), C(group_add), C(check_interval), C(mem_swappiness), C(memswap_limit), C(pids_limit).
+        An unknown key is an error naming it (paunch's C(action=exec) is not supported).
       - Exactly one of O(config) and O(config_path) is required.
     type: dict
   config_path:
@@ -204,8 +206,8 @@ class Runner(object):
             name = (item.get("Names") or [None])[0]
             labels = item.get("Labels") or {}
             if name in names or labels.get("config_id") == self.p["config_id"]:
-                found[name] = {"labels": labels, "running": item.get("State") == "running", "exit_code": item.get("ExitCode"),
-                               "id": item.get("Id")}
+                found[name] = {"labels": labels, "running": item.get("State") == "running", "state": item.get("State"),
+                               "exit_code": item.get("ExitCode"), "id": item.get("Id")}
         return found
 
     def oneshot_file(self):
@@ -289,11 +291,15 @@ class Runner(object):
                         self.write(entry, [self.podman, "rm", "--force", name])
                         self.record_oneshot(name, entry["hash"])
             if canon.get("detach", True) and entry["action"] != "none":
-                rc, state, _err = self.run([self.podman, "container", "inspect", "--format", "{{.State.Status}}", name])
-                if rc != 0 or state.strip() != "running":
+                rc, state, _err = self.run([self.podman, "container", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name])
+                status, _sep, code = state.strip().partition(" ")
+                if status == "exited" and code == "0" and not canon.get("healthcheck"):
+                    entry["exit_code"] = 0  # it did its job and ended cleanly (paunch's hello-world); not an error
+                elif rc != 0 or status != "running":
                     _rc, logs, logs_err = self.run([self.podman, "logs", "--tail", "50", name])
                     entry["output"] = (logs + logs_err)[-4000:]
-                    raise StepFailed("container %s is %s right after it was started" % (name, state.strip() or "gone"))
+                    raise StepFailed("container %s is %s (exit code %s) right after it was started: %s"
+                                     % (name, status or "gone", code or "?", (logs + logs_err).strip()[-500:]))
                 if canon.get("healthcheck"):
                     self.health(entry, name)
         except StepFailed as exc:

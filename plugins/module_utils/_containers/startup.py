@@ -55,6 +55,14 @@ KEYS = {
     "cpuset_cpus": ((str,), "string such as 0-1"),
     "log_tag": ((str,), "string"),
     "exit_codes": ((list,), "list of integers"),
+    "interactive": ((bool,), "boolean"),
+    "volumes_from": ((list,), "list of container names"),
+    "extra_hosts": ((list,), "list of HOST:IP"),
+    "group_add": ((list,), "list of groups"),
+    "check_interval": ((int, str), "seconds (paunch's healthcheck timer interval)"),
+    "mem_swappiness": ((int,), "integer"),
+    "memswap_limit": ((str, int), "size such as 1g"),
+    "pids_limit": ((int,), "integer"),
 }
 HEALTHCHECK_KEYS = ("test", "interval", "timeout", "retries", "start_period")
 RESTART_RE = re.compile(r"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$")
@@ -164,7 +172,7 @@ def _order(spec):
 
 def environment_dict(value):
     if isinstance(value, dict):
-        return dict((str(k), "" if v is None else str(v)) for k, v in value.items())
+        return dict((str(k), "" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))) for k, v in value.items())
     out = {}
     for item in value or []:
         key, _sep, val = str(item).partition("=")
@@ -267,7 +275,8 @@ def run_argv(name, canon, config_id, managed_by, digest_hash, files_hash="", pod
     simple = (("net", "--network"), ("pid", "--pid"), ("ipc", "--ipc"), ("uts", "--uts"), ("user", "--user"),
               ("hostname", "--hostname"), ("workdir", "--workdir"), ("stop_signal", "--stop-signal"),
               ("stop_grace_period", "--stop-timeout"), ("mem_limit", "--memory"), ("cpu_shares", "--cpu-shares"),
-              ("cpuset_cpus", "--cpuset-cpus"), ("restart", "--restart"))
+              ("cpuset_cpus", "--cpuset-cpus"), ("restart", "--restart"), ("mem_swappiness", "--memory-swappiness"),
+              ("memswap_limit", "--memory-swap"), ("pids_limit", "--pids-limit"))
     for key, flag in simple:
         if key in canon:
             argv += [flag, str(canon[key])]
@@ -275,6 +284,14 @@ def run_argv(name, canon, config_id, managed_by, digest_hash, files_hash="", pod
         argv.append("--privileged")
     if canon.get("tty"):
         argv.append("--tty")
+    if canon.get("interactive"):
+        argv.append("--interactive")
+    for other in canon.get("volumes_from") or []:
+        argv += ["--volumes-from", str(other)]
+    for host in canon.get("extra_hosts") or []:
+        argv += ["--add-host", str(host)]
+    for group in canon.get("group_add") or []:
+        argv += ["--group-add", str(group)]
     if canon.get("log_tag"):
         argv += ["--log-opt", "tag=%s" % canon["log_tag"]]
     for cap in canon.get("cap_add") or []:
@@ -299,6 +316,8 @@ def run_argv(name, canon, config_id, managed_by, digest_hash, files_hash="", pod
                           ("start_period", "--health-start-period")):
             if key in hc:
                 argv += [flag, _duration(hc[key])]
+        if "interval" not in hc and canon.get("check_interval"):
+            argv += ["--health-interval", _duration(canon["check_interval"])]
         if "retries" in hc:
             argv += ["--health-retries", str(hc["retries"])]
     if canon.get("entrypoint"):
@@ -311,7 +330,7 @@ def run_argv(name, canon, config_id, managed_by, digest_hash, files_hash="", pod
 def plan(config, existing, config_id, managed_by, prefixes, digest=content_digest, cleanup=True, oneshot_done=None):
     """Decide, per container, what to do.
 
-    existing: {name: {"labels": {...}, "running": bool, "exit_code": int|None}} for every container of the
+    existing: {name: {"labels": {...}, "running": bool, "state": str, "exit_code": int|None}} for every container of the
     host whose name is in the config or whose config_id label is ours (read in one podman call).
     oneshot_done: {name: hash} of one-shot containers that completed and were removed (remove: true).
     Returns (actions, problems): actions is a list of dicts with name, action (create, recreate, start,
@@ -344,7 +363,8 @@ def plan(config, existing, config_id, managed_by, prefixes, digest=content_diges
                 if labels.get(FILES_LABEL, "") != files_hash:
                     keys.append("(content of %s)" % ", ".join(files) if files else "(bind-mounted content)")
                 entry.update(action="recreate", changed_keys=keys or ["(hash label)"])
-            elif canon["detach"] and not current.get("running"):
+            elif canon["detach"] and not current.get("running") and not (current.get("state") == "exited" and current.get("exit_code") == 0):
+                # Crashed or never started: start it. One that finished cleanly (exit 0) is left alone, as paunch did.
                 entry.update(action="start", changed_keys=[])
             elif not canon["detach"] and current.get("exit_code") not in (canon.get("exit_codes") or [0]):
                 entry.update(action="recreate", changed_keys=["(failed before, exit code %s)" % current.get("exit_code")])
