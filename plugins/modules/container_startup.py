@@ -163,6 +163,11 @@ commands:
   returned: always
   type: list
   elements: list
+names:
+  description: The container names of the config (also when the run fails).
+  returned: always
+  type: list
+  elements: str
 '''
 
 import json
@@ -343,17 +348,20 @@ def main():
             p["config"] = startup.load_config_path(p["config_path"])
         except ValueError as exc:
             module.fail_json(msg="Invalid startup config for %s: %s" % (p["config_id"], exc))
+    names = sorted(p["config"]) if isinstance(p["config"], dict) else []
     problems = startup.validate(p["config"])
     if p["concurrency"] < 1:
         problems.append("concurrency: %d must be at least 1" % p["concurrency"])
     if problems:
-        module.fail_json(msg="Invalid startup config for %s: %s" % (p["config_id"], "; ".join(problems)), problems=problems)
+        module.fail_json(msg="Invalid startup config for %s: %s" % (p["config_id"], "; ".join(problems)), problems=problems,
+                         names=names)
     runner = Runner(module)
     existing = runner.existing(set(p["config"]))
     actions, problems = startup.plan(p["config"], existing, p["config_id"], p["managed_by"], p["hash_paths"],
                                      cleanup=p["cleanup"], oneshot_done=runner.oneshot_done())
     if problems:
-        module.fail_json(msg="Refusing to touch containers of %s: %s" % (p["config_id"], "; ".join(problems)), problems=problems)
+        module.fail_json(msg="Refusing to touch containers of %s: %s" % (p["config_id"], "; ".join(problems)), problems=problems,
+                         names=names)
     todo = [a for a in actions if a["action"] != "none"]
     diff = {"before": {}, "after": {}}
     for entry in todo:
@@ -367,7 +375,7 @@ def main():
                                    podman=p["podman"])] if entry["action"] in ("create", "recreate", "run") else []) + \
                 ([[p["podman"], "start", entry["name"]]] if entry["action"] == "start" else [])
             runner.commands += entry["commands"]
-        module.exit_json(changed=bool(todo), containers=[public(a) for a in actions], commands=runner.commands, diff=diff)
+        module.exit_json(changed=bool(todo), containers=[public(a) for a in actions], commands=runner.commands, diff=diff, names=names)
     # Every image is made present before anything starts: a missing image fails the run with nothing changed.
     images = sorted(set(a["canonical"]["image"] for a in todo if a["action"] in ("create", "recreate", "run")))
     pulls = [{"name": image} for image in images]
@@ -394,7 +402,7 @@ def main():
             with ThreadPoolExecutor(max_workers=min(p["concurrency"], len(batch))) as pool:
                 list(pool.map(runner.apply, batch))
         failed = next((a for a in batch if a.get("failed")), None)
-    result = dict(changed=bool(todo), containers=[public(a) for a in actions], commands=runner.commands, diff=diff)
+    result = dict(changed=bool(todo), containers=[public(a) for a in actions], commands=runner.commands, diff=diff, names=names)
     if failed:
         module.fail_json(msg="Failed to start %s: %s; later start orders were not started" % (p["config_id"], failed["msg"]), **result)
     module.exit_json(**result)

@@ -43,7 +43,7 @@ def steps(image, api_conf="workers = 2"):
 def run_role(tmp_path, config, api_conf):
     tasks = [{"name": "Write the API config", "ansible.builtin.copy": {"content": api_conf + "\n",
                                                                        "dest": "/var/lib/config-data/ooo-test/api/api.conf", "mode": "0644"}}]
-    tasks.append({"name": "Create the config directories", "ansible.builtin.file": {"path": "{{ item }}", "state": "directory", "mode": "0755"},
+    tasks.insert(0, {"name": "Create the config directories", "ansible.builtin.file": {"path": "{{ item }}", "state": "directory", "mode": "0755"},
                   "loop": ["%s/%s" % (CONFIG_DIR, step) for step in config] + ["/var/lib/config-data/ooo-test/api"]})
     for step, containers in config.items():
         for name, spec in containers.items():
