@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 from bench_identity_catalog import PEER_COLLECTIONS, TOP, VENV, run
 
@@ -45,13 +44,13 @@ def loop_playbook(prefix, count):
 
 
 def cleanup(prefix):
-    ids = subprocess.run(["podman", "ps", "-aq", "--filter", "name=^%s-" % prefix], capture_output=True, text=True).stdout.split()
+    ids = subprocess.run(["podman", "ps", "-aq", "--filter", "name=^%s-" % prefix], capture_output=True, text=True, check=False).stdout.split()
     if ids:
-        subprocess.run(["podman", "rm", "-f", "-t", "0"] + ids, capture_output=True)
+        subprocess.run(["podman", "rm", "-f", "-t", "0"] + ids, capture_output=True, check=False)
 
 
 def running(prefix):
-    out = subprocess.run(["podman", "ps", "--format", "json", "--filter", "name=^%s-" % prefix], capture_output=True, text=True).stdout
+    out = subprocess.run(["podman", "ps", "--format", "json", "--filter", "name=^%s-" % prefix], capture_output=True, text=True, check=False).stdout
     return len(json.loads(out or "[]"))
 
 

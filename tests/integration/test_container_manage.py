@@ -43,8 +43,9 @@ def steps(image, api_conf="workers = 2"):
 def run_role(tmp_path, config, api_conf):
     tasks = [{"name": "Write the API config", "ansible.builtin.copy": {"content": api_conf + "\n",
                                                                        "dest": "/var/lib/config-data/ooo-test/api/api.conf", "mode": "0644"}}]
-    tasks.insert(0, {"name": "Create the config directories", "ansible.builtin.file": {"path": "{{ item }}", "state": "directory", "mode": "0755"},
-                  "loop": ["%s/%s" % (CONFIG_DIR, step) for step in config] + ["/var/lib/config-data/ooo-test/api"]})
+    directories = ["%s/%s" % (CONFIG_DIR, step) for step in config] + ["/var/lib/config-data/ooo-test/api"]
+    tasks.insert(0, {"name": "Create the config directories", "loop": directories,
+                     "ansible.builtin.file": {"path": "{{ item }}", "state": "directory", "mode": "0755"}})
     for step, containers in config.items():
         for name, spec in containers.items():
             tasks.append({"name": "Write %s/%s" % (step, name), "ansible.builtin.copy": {

@@ -83,10 +83,10 @@ def test_plan_create_none_recreate_start_remove():
     current.update(existing("init", startup.canonical(config["init"]), running=False))
     current.update(existing("old", {"image": IMG}))
     current.update(existing("theirs", {"image": IMG}, by="other"))
-    actions, _ = startup.plan(config, current, "s", "m", [])
+    actions, _problems = startup.plan(config, current, "s", "m", [])
     assert [(a["name"], a["action"]) for a in actions] == [("init", "none"), ("api", "none"), ("old", "remove")]
     changed = {"api": {"image": IMG, "start_order": 1, "user": "42"}, "init": config["init"]}
-    actions, _ = startup.plan(changed, current, "s", "m", [])
+    actions, _problems = startup.plan(changed, current, "s", "m", [])
     assert actions[1]["action"] == "recreate" and actions[1]["changed_keys"] == ["user"]
     stopped = dict(current, api=dict(current["api"], running=False))
     assert startup.plan(config, stopped, "s", "m", [], cleanup=False)[0][1]["action"] == "start"
@@ -101,5 +101,5 @@ def test_plan_content_change_is_named():
     config = {"api": {"image": IMG, "volumes": ["/etc/ooo-containers/api:/etc/api"]}}
     canon = startup.canonical(config["api"])
     current = existing("api", canon, files_hash="old")
-    actions, _ = startup.plan(config, current, "s", "m", ["/etc/ooo-containers"], digest=lambda paths: "new")
+    actions, _problems = startup.plan(config, current, "s", "m", ["/etc/ooo-containers"], digest=lambda paths: "new")
     assert actions[0]["action"] == "recreate" and actions[0]["changed_keys"] == ["(content of /etc/ooo-containers/api)"]
