@@ -37,4 +37,5 @@ bench: bootstrap
 	python benchmarks/bench_identity_catalog.py
 	python benchmarks/bench_baremetal_enroll.py
 	python benchmarks/bench_baremetal_available.py
+	python benchmarks/bench_container_startup.py
 	python benchmarks/undercloud_memory.py

@@ -19,7 +19,9 @@ MAD_SCALE = 1.4826
 # What is compared by default. `tolerance` is relative to the median: a machine is an outlier
 # only when it is both beyond `mad_k` robust deviations and beyond this fraction of the median
 # (identical hardware has a MAD of 0, benchmarks are noisy). `direction`: low = only a smaller
-# value is bad (throughput), high = only a larger one, both = any difference.
+# value is bad (throughput), high = only a larger one, both = any difference. The benchmark tolerances are
+# wide on purpose: a short benchmark on a shared or busy machine varies by tens of percent, and a machine
+# with half the cores or a failing disk is still far outside them.
 DEFAULT_METRICS = {
     "cpu_count": {"kind": "numeric", "tolerance": 0.0, "direction": "both", "label": "CPUs"},
     "cpu_model": {"kind": "categorical", "label": "CPU model"},
@@ -31,10 +33,10 @@ DEFAULT_METRICS = {
     "system_product": {"kind": "categorical", "label": "System product"},
     "firmware_version": {"kind": "categorical", "label": "Firmware version"},
     "bench_cpu_single": {"kind": "numeric", "tolerance": 0.35, "direction": "low", "label": "CPU, one core (ops/s)"},
-    "bench_cpu_all": {"kind": "numeric", "tolerance": 0.30, "direction": "low", "label": "CPU, all cores (ops/s)"},
+    "bench_cpu_all": {"kind": "numeric", "tolerance": 0.35, "direction": "low", "label": "CPU, all cores (ops/s)"},
     "bench_memory_mbps": {"kind": "numeric", "tolerance": 0.40, "direction": "low", "label": "Memory copy (MB/s)"},
-    "bench_disk_write_mbps": {"kind": "numeric", "tolerance": 0.60, "direction": "low", "label": "Disk write (MB/s)"},
-    "bench_disk_read_mbps": {"kind": "numeric", "tolerance": 0.60, "direction": "low", "label": "Disk read (MB/s)"},
+    "bench_disk_write_mbps": {"kind": "numeric", "tolerance": 0.70, "direction": "low", "label": "Disk write (MB/s)"},
+    "bench_disk_read_mbps": {"kind": "numeric", "tolerance": 0.70, "direction": "low", "label": "Disk read (MB/s)"},
 }
 
 METRIC_KEYS = ("kind", "tolerance", "direction", "mad_k", "label")
