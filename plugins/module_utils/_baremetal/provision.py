@@ -111,11 +111,12 @@ class Provisioner(object):
                 kwargs = {}
                 if verb == "active" and self.p.get("config_drive"):
                     kwargs["config_drive"] = self.p["config_drive"]
-                self._write("Failed to %s node %s" % (verb, node.name), self.conn.baremetal.set_node_provision_state, node.id, verb,
-                            **kwargs)
+                # openstacksdk reads the node back after the request: that is the fresh state, no second GET.
+                after = self._write("Failed to %s node %s" % (verb, node.name), self.conn.baremetal.set_node_provision_state,
+                                    node.id, verb, **kwargs)
                 result["verbs"].append(verb)
                 inspected_now = inspected_now or verb == "inspect"
-                node = self._get(node.id)
+                node = after if getattr(after, "provision_state", None) else self._get(node.id)
         except OOOError as exc:
             result.update(failed=True, msg=exc.message)
             if self.p["on_failure"] == "maintenance" and not self.check_mode:
