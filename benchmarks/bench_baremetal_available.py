@@ -21,7 +21,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bench_baremetal_enroll import cleanup
+from bench_baremetal_enroll import cleanup, raw_api
 from bench_identity_catalog import PEER_COLLECTIONS, TOP, VENV, ensure_peer_venv, run
 
 
@@ -48,11 +48,7 @@ def peer_playbook(nodes):
 
 
 def floor(conn, nodes):
-    session = conn.session
-    endpoint = conn.baremetal.get_endpoint().rstrip("/")
-    if not endpoint.endswith("/v1"):
-        endpoint += "/v1"
-    headers = {"X-OpenStack-Ironic-API-Version": "1.81", "Content-Type": "application/json"}
+    session, endpoint, headers = raw_api(conn)
 
     def wait_for(uuid, state):
         while True:

@@ -38,13 +38,17 @@ def peer_playbook(nodes):
             "properties": "{{ item.properties }}"}}]}]
 
 
-def floor(conn, nodes):
-    """Plain API: POST /v1/nodes then POST /v1/ports per node, 8 at a time, one keystone session."""
-    session = conn.session
+def raw_api(conn):
+    """(keystone session, Ironic's /v1 URL, headers) for plain HTTP requests: the floor of the benchmarks."""
     endpoint = conn.baremetal.get_endpoint().rstrip("/")
     if not endpoint.endswith("/v1"):
         endpoint += "/v1"
-    headers = {"X-OpenStack-Ironic-API-Version": "1.81", "Content-Type": "application/json"}
+    return conn.session, endpoint, {"X-OpenStack-Ironic-API-Version": "1.81", "Content-Type": "application/json"}
+
+
+def floor(conn, nodes):
+    """Plain API: POST /v1/nodes then POST /v1/ports per node, 8 at a time, one keystone session."""
+    session, endpoint, headers = raw_api(conn)
 
     def one(node):
         body = {"name": node["name"], "driver": "fake-hardware", "properties": node["properties"]}
