@@ -13,6 +13,7 @@ Image: localhost/ooo-busybox:latest (scripts/busybox_image.sh). All three in one
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,14 +65,16 @@ def ensure_paunch():
 
 
 def paunch_apply(prefix, count):
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(config(prefix, count), handle)
-        path = handle.name
+    # paunch 7 reads a directory of hashed-NAME.json files, one definition each (TripleO's last layout).
+    directory = tempfile.mkdtemp()
+    for name, spec in config(prefix, count).items():
+        with open(os.path.join(directory, "hashed-%s.json" % name), "w") as handle:
+            json.dump(spec, handle)
     start = time.monotonic()
-    proc = subprocess.run([str(ensure_paunch()), "--debug", "apply", "--file", path, "--config-id", prefix, "--managed-by", "paunch",
+    proc = subprocess.run([str(ensure_paunch()), "apply", "--file", directory, "--config-id", prefix, "--managed-by", "paunch",
                            "--default-runtime", "podman"], capture_output=True, text=True, check=False)
     elapsed = time.monotonic() - start
-    os.unlink(path)
+    shutil.rmtree(directory)
     return elapsed, proc
 
 

@@ -91,8 +91,12 @@ def load_config_path(path):
     """A startup config from a file (the whole mapping) or a directory (one file per container, named after it)."""
     if os.path.isdir(path):
         config = {}
-        for fname in sorted(os.listdir(path)):
-            stem, ext = os.path.splitext(fname)
+        files = sorted(os.listdir(path))
+        # TripleO writes NAME.json and hashed-NAME.json (with the config hash in its environment) side by side;
+        # like paunch, the hashed files win when there are any.
+        hashed = [f for f in files if f.startswith("hashed-")]
+        for fname in hashed or files:
+            stem, ext = os.path.splitext(fname[len("hashed-"):] if hashed else fname)
             if ext not in (".json", ".yaml", ".yml"):
                 continue
             if stem in config:

@@ -103,3 +103,26 @@ def test_plan_content_change_is_named():
     current = existing("api", canon, files_hash="old")
     actions, _problems = startup.plan(config, current, "s", "m", ["/etc/ooo-containers"], digest=lambda paths: "new")
     assert actions[0]["action"] == "recreate" and actions[0]["changed_keys"] == ["(content of /etc/ooo-containers/api)"]
+
+
+def test_config_path_directory_and_file(tmp_path):
+    import json
+    step = tmp_path / "step_1"
+    step.mkdir()
+    (step / "api.json").write_text(json.dumps({"image": IMG}))
+    (step / "db.yaml").write_text("image: %s\ndetach: false\n" % IMG)
+    (step / "README").write_text("not a config")
+    assert startup.load_config_path(str(step)) == {"api": {"image": IMG}, "db": {"image": IMG, "detach": False}}
+    # TripleO's layout: NAME.json beside hashed-NAME.json; the hashed ones are used.
+    (step / "hashed-api.json").write_text(json.dumps({"image": IMG, "environment": {"TRIPLEO_CONFIG_HASH": "abc"}}))
+    assert startup.load_config_path(str(step)) == {"api": {"image": IMG, "environment": {"TRIPLEO_CONFIG_HASH": "abc"}}}
+    whole = tmp_path / "container-startup-config-step_2.json"
+    whole.write_text(json.dumps({"a": {"image": IMG}}))
+    assert startup.load_config_path(str(whole)) == {"a": {"image": IMG}}
+    for bad in (str(tmp_path / "missing.json"),):
+        try:
+            startup.load_config_path(bad)
+        except ValueError as exc:
+            assert "does not exist" in str(exc)
+        else:
+            raise AssertionError("no error for %s" % bad)
