@@ -298,7 +298,8 @@ class Runner(object):
             if canon.get("detach", True) and entry["action"] != "none":
                 rc, state, _err = self.run([self.podman, "container", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name])
                 status, _sep, code = state.strip().partition(" ")
-                if status == "exited" and code == "0" and not canon.get("healthcheck"):
+                # "stopped" is what podman may say in the moment between the process's exit and "exited".
+                if status in ("exited", "stopped") and code == "0" and not canon.get("healthcheck"):
                     entry["exit_code"] = 0  # it did its job and ended cleanly (paunch's hello-world); not an error
                 elif rc != 0 or status != "running":
                     _rc, logs, logs_err = self.run([self.podman, "logs", "--tail", "50", name])

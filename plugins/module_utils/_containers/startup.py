@@ -367,7 +367,8 @@ def plan(config, existing, config_id, managed_by, prefixes, digest=content_diges
                 if labels.get(FILES_LABEL, "") != files_hash:
                     keys.append("(content of %s)" % ", ".join(files) if files else "(bind-mounted content)")
                 entry.update(action="recreate", changed_keys=keys or ["(hash label)"])
-            elif canon["detach"] and not current.get("running") and not (current.get("state") == "exited" and current.get("exit_code") == 0):
+            elif canon["detach"] and not current.get("running") and not (
+                    current.get("state") in ("exited", "stopped") and current.get("exit_code") == 0):
                 # Crashed or never started: start it. One that finished cleanly (exit 0) is left alone, as paunch did.
                 entry.update(action="start", changed_keys=[])
             elif not canon["detach"] and current.get("exit_code") not in (canon.get("exit_codes") or [0]):
