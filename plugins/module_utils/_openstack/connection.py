@@ -56,7 +56,8 @@ def connection_kwargs(params):
     kwargs = {}
     cloud = params.get("cloud")
     if isinstance(cloud, dict):
-        kwargs.update(cloud)
+        # "name" only labels the cloud in results and messages.
+        kwargs.update((k, v) for k, v in cloud.items() if k != "name")
     elif cloud is not None:
         if not isinstance(cloud, str) or not cloud:
             raise CloudConnectionError("Failed to connect: option cloud must be a clouds.yaml entry name or a dict, got %r" % type(cloud).__name__)
@@ -77,15 +78,15 @@ SECRET_AUTH_KEYS = ("password", "token", "application_credential_secret", "passc
 
 def cloud_secrets(params):
     """Pure: the secret values inside a ``cloud`` dict, to be masked in every output."""
-    cloud = params.get("cloud")
-    if not isinstance(cloud, dict):
-        return []
     found = []
-    for section in (cloud, cloud.get("auth") or {}):
-        for key in SECRET_AUTH_KEYS:
-            value = section.get(key)
-            if isinstance(value, str) and value:
-                found.append(value)
+    for cloud in [params.get("cloud")] + list(params.get("clouds") or []):
+        if not isinstance(cloud, dict):
+            continue
+        for section in (cloud, cloud.get("auth") or {}):
+            for key in SECRET_AUTH_KEYS:
+                value = section.get(key)
+                if isinstance(value, str) and value:
+                    found.append(value)
     return found
 
 
@@ -100,7 +101,7 @@ def describe_cloud(params):
     cloud = params.get("cloud")
     if isinstance(cloud, dict):
         auth = cloud.get("auth") or {}
-        return auth.get("auth_url") or "(cloud given as a dict)"
+        return cloud.get("name") or auth.get("auth_url") or "(cloud given as a dict)"
     return cloud or "(from OS_* environment)"
 
 
