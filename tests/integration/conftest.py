@@ -43,9 +43,12 @@ def recap(output, host="localhost"):
     raise AssertionError("no recap line for %s in:\n%s" % (host, output[-3000:]))
 
 
-def run_module(module, args, check=False, diff=False, host="localhost"):
-    """Run one module of the collection ad hoc; return its result dict."""
-    cmd = [str(VENV_BIN / "ansible"), host, "-m", module, "-a", json.dumps(args)]
+def run_module(module, args, check=False, diff=False, host="localhost", prefix=(), raw=False):
+    """Run one module of the collection ad hoc; return its result dict (with ``raw``, also the whole output).
+
+    ``prefix`` is a command put in front of ``ansible`` (setpriv, to run without some capabilities).
+    """
+    cmd = list(prefix) + [str(VENV_BIN / "ansible"), host, "-m", module, "-a", json.dumps(args)]
     if check:
         cmd.append("--check")
     if diff:
@@ -56,7 +59,10 @@ def run_module(module, args, check=False, diff=False, host="localhost"):
         data = json.loads(proc.stdout)
     except ValueError:
         raise AssertionError("no JSON from %s: %s %s" % (module, proc.stdout[-2000:], proc.stderr[-2000:]))
-    return data["plays"][0]["tasks"][0]["hosts"][host]
+    result = data["plays"][0]["tasks"][0]["hosts"][host]
+    if raw:
+        return result, proc.stdout + proc.stderr
+    return result
 
 
 @pytest.fixture(scope="session")

@@ -98,8 +98,7 @@ class HashingReader(object):
         return self._size
 
     def __iter__(self):
-        for block in iter(lambda: self.read(CHUNK), b""):
-            yield block
+        yield from iter(lambda: self.read(CHUNK), b"")
 
     def read(self, amount=-1):
         data = self._handle.read(CHUNK if amount is None or amount < 0 else max(amount, 65536))
