@@ -229,9 +229,14 @@ writes:
   description: Write calls over all clouds.
   returned: always
   type: int
+seconds:
+  description: Time the module spent, from checking the file to the last cloud's result.
+  returned: always
+  type: float
 '''
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -287,12 +292,14 @@ def one_cloud(params, cloud, source, check_mode):
 
 
 def run_module(module):
+    started = time.monotonic()
     params = module.params
     check_readable(params["filename"])
     source = Source(params["filename"], params["work_dir"])
     source.probe(params.get("source_format"))
     validate(params, source)
 
+    source.prefetch_digest()
     clouds = params["clouds"] if params.get("clouds") else [params.get("cloud")]
     names = [describe_cloud(dict(cloud=c)) for c in clouds]
     if len(set(names)) != len(names):
@@ -301,6 +308,7 @@ def run_module(module):
         with ThreadPoolExecutor(max_workers=max(1, min(params["concurrency"], len(clouds)))) as pool:
             results = list(pool.map(lambda c: one_cloud(params, c, source, module.check_mode), clouds))
     finally:
+        source.cancel_prefetch()
         if not params["keep_converted"]:
             for path in source.converted_files():
                 try:
@@ -316,7 +324,8 @@ def run_module(module):
                               before=diff["before"], after=diff["after"]))
     failed = [r["cloud"] for r in results if r.get("failed")]
     out = dict(changed=any(r["changed"] for r in results), clouds=results, failed_clouds=failed, source_format=source.format,
-               bytes_sent=sum(r["bytes_sent"] for r in results), writes=sum(r["writes"] for r in results))
+               bytes_sent=sum(r["bytes_sent"] for r in results), writes=sum(r["writes"] for r in results),
+               seconds=round(time.monotonic() - started, 3))
     if source.known_digest():
         out["sha256"] = source.known_digest()
     if module._diff and diffs:

@@ -251,6 +251,9 @@ class CloudUpload(object):
                 raise ValidationError(["method: %s is not offered by the Glance of cloud %s (it offers: %s)"
                                        % (method, self.label, ", ".join(offered) or "none")])
         path = self.source.file_for(disk_format)
+        if path == self.source.path and method != "web-download":
+            # The digest is computed on the way up; a background hash would only compete with the upload.
+            self.source.cancel_prefetch()
         sha = self.source.known_digest()
         meta = self.desired_metadata(disk_format, sha)
         body = dict(name=meta["name"], disk_format=disk_format, container_format=self.params["container_format"],

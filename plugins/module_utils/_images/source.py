@@ -117,6 +117,8 @@ class Source(object):
         self._lock = threading.Lock()
         self._digests = {}
         self._converted = {}
+        self._prefetch = None
+        self._cancel = threading.Event()
         self.size = os.path.getsize(path)
         self.format = None
         self.virtual_size = None
@@ -139,9 +141,34 @@ class Source(object):
         self.format = detected
         return detected
 
+    def prefetch_digest(self):
+        """Start hashing the file in the background while the clouds are asked what they hold.
+
+        hashlib releases the GIL, so this overlaps the API calls; an upload that hashes the bytes on their way
+        cancels it (``cancel_prefetch``) so the disk and CPU go to the upload.
+        """
+        def work():
+            hasher = hashlib.sha256()
+            with open(self.path, "rb") as handle:
+                for block in iter(lambda: handle.read(CHUNK), b""):
+                    if self._cancel.is_set():
+                        return
+                    hasher.update(block)
+            self.remember("sha256", hasher.hexdigest())
+        self._prefetch = threading.Thread(target=work, name="sha256-prefetch", daemon=True)
+        self._prefetch.start()
+
+    def cancel_prefetch(self):
+        """Stop the background hash unless it is done (another cloud may need it: then it is kept)."""
+        if self._prefetch is not None and self._prefetch.is_alive():
+            self._cancel.set()
+            self._prefetch.join()
+
     def digest(self, algo="sha256", path=None):
         """Hex digest of the file (streamed), computed once per algorithm."""
         key = (algo, path or self.path)
+        if algo == "sha256" and path is None and self._prefetch is not None and not self._cancel.is_set():
+            self._prefetch.join()
         with self._lock:
             if key not in self._digests:
                 hasher = hashlib.new(algo)
