@@ -241,7 +241,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.ooo.lifecycle.plugins.module_utils._images.glance import CloudUpload
+from ansible_collections.ooo.lifecycle.plugins.module_utils._images.glance import CORE_FIELDS, CloudUpload
 from ansible_collections.ooo.lifecycle.plugins.module_utils._images.source import Source, check_readable, conversion_problem, target_format
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError, ValidationError
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
@@ -269,8 +269,9 @@ def validate(params, source):
         if why:
             problems.append("disk_format: %s" % why)
     for key in (params.get("properties") or {}):
-        if key.startswith("ooo_") or key.startswith("os_"):
-            problems.append("properties.%s: the prefixes ooo_ and os_ are reserved (ooo_ for the module, os_ for Glance)" % key)
+        if key.startswith("ooo_") or key.startswith("os_glance") or key in CORE_FIELDS:
+            problems.append("properties.%s: reserved (ooo_ is the module's, os_glance* and the image's own fields are Glance's); "
+                            "rename the property or use the option of that name" % key)
     if problems:
         raise ValidationError(problems)
 

@@ -5,14 +5,18 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal import states
-from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import APIError, OOOError
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import APIError, OOOError, ValidationError
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import sdk_message
 from ansible_collections.ooo.lifecycle.plugins.module_utils._waiters import wait_for
+
+
+UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 
 
 class Provisioner(object):
@@ -145,7 +149,22 @@ class Provisioner(object):
                 by_key[node.name] = node
         return [by_key.get(ident) for ident in idents]
 
+    def resolve_image(self):
+        """A Glance image given by name becomes its ID (Ironic takes only IDs and URLs); the newest active one wins."""
+        image = self.p.get("image")
+        if not image or "://" in image or UUID.match(image):
+            return
+        try:
+            found = self.conn.image.get("/images", params={"name": image, "status": "active"}).json().get("images", [])
+        except Exception as exc:  # pylint: disable=broad-except
+            raise APIError("Failed to look up image %s in Glance: %s" % (image, sdk_message(exc)))
+        if not found:
+            raise ValidationError(["image: no active image named %s in Glance; upload it (ooo.lifecycle.image) or give its ID" % image])
+        self.p = dict(self.p, image=sorted(found, key=lambda i: i.get("created_at") or "")[-1]["id"])
+
     def run(self, idents):
+        if self.p["target"] == "active":
+            self.resolve_image()
         known = self._read_all(idents) if len(idents) > 1 else [None] * len(idents)
         with ThreadPoolExecutor(max_workers=max(1, min(self.p["concurrency"], len(idents) or 1))) as pool:
             return list(pool.map(self.drive, idents, known))
