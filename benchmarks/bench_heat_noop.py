@@ -57,7 +57,7 @@ def main():
         for who, (python, colls, task) in tools.items():
             create, _result = run_task(task, python, colls)
             total, changed = 0.0, 0
-            for _ in range(args.runs):
+            for _run in range(args.runs):
                 elapsed, result = run_task(task, python, colls)
                 total += elapsed
                 changed += 1 if result.get("changed") else 0

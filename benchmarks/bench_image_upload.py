@@ -51,7 +51,7 @@ def make_file(path, mib):
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
-        for _ in range(mib):
+        for _mib in range(mib):
             handle.write(os.urandom(1 << 20))
 
 
@@ -120,8 +120,8 @@ def main():
     print("%-34s %8.2f %9.1f %12s %s" % ("peer openstack.cloud.image, wall", rows["peer_wall"], mb / rows["peer_wall"], "?", peer.get("changed")))
     print("%-34s %8s %9s %12s %s" % ("unchanged re-run", "seconds", "x hash", "bytes sent", "changed"))
     print("%-34s %8.2f %9s" % ("sha256 of the file (hashlib)", hashing, "1.00"))
-    print("%-34s %8.2f %9.2f %12d %s" % ("ours, module's own time", rows["ours_rerun_module"], rows["ours_rerun_module"] / hashing,
-                                          ours2["bytes_sent"], ours2["changed"]))
+    rerun = rows["ours_rerun_module"]
+    print("%-34s %8.2f %9.2f %12d %s" % ("ours, module's own time", rerun, rerun / hashing, ours2["bytes_sent"], ours2["changed"]))
     print("%-34s %8.2f %9.2f %12s %s" % ("ours, task wall (ansible incl.)", rows["ours_rerun_wall"], rows["ours_rerun_wall"] / hashing, "", ""))
     print("%-34s %8.2f %9.2f %12s %s" % ("peer, wall", rows["peer_rerun_wall"], rows["peer_rerun_wall"] / hashing, "?", peer2.get("changed")))
     print("ratios: ours/floor throughput %.2f (module) %.2f (task wall); peer/floor %.2f; ours first upload %.1fx faster than peer (wall)"

@@ -45,7 +45,7 @@ def test_golden_image_is_built_once_and_uploaded_by_content(golden, conn):
     python_yaml = subprocess.run(["debugfs", "-R", "ls /usr/lib/python3/dist-packages/yaml", str(IMAGE_FILE)], capture_output=True,
                                  text=True, check=False)
     assert "__init__.py" in python_yaml.stdout
-    images = [i for i in conn.image.get("/images", params={"name": "overcloud-golden"}).json()["images"]]
+    images = conn.image.get("/images", params={"name": "overcloud-golden"}).json()["images"]
     assert len(images) == 1 and images[0]["status"] == "active"
     # The undercloud's clouds.yaml entry has no image_format: openstacksdk's default, qcow2, was made from the raw file.
     assert images[0]["disk_format"] == "qcow2" and images[0]["ooo_disk_format"] == "qcow2"

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Turn a Glance disk image into a podman image a lab machine runs: the lab's "write the image to disk".
 
     golden_import.py --cloud undercloud --image overcloud-golden --tag localhost/ooo-golden \
