@@ -71,6 +71,8 @@ def test_create_noop_update_and_delete(conn, stack_name):
     assert check["changes"]["replaced"] == [] and check["changes"]["deleted"] == [] and check["changes"]["unchanged"] == 2
     assert "~ group (updated)" in check["diff"]["prepared"]
     assert update["update_calls"] == 1 and update["stack"]["status"] == "UPDATE_COMPLETE"
+    # Heat agrees that the no-op runs made no update: the stack's updated_time is the real update's.
+    assert heat_stack(conn, stack_name)["updated_time"] == update["stack"]["updated"]
     assert update["outputs"]["members"] == ["hi-node-0", "hi-node-1", "hi-node-2"] and update["outputs"]["probe"] == "two"
 
     info = run_module("ooo.lifecycle.heat_stack_info", dict(cloud="undercloud", name=stack_name, events=20))

@@ -86,7 +86,12 @@ def test_upload_is_content_addressed_and_converted_to_the_clouds_format(conn, na
     check = run_module(MODULE, args, check=True, diff=True)
     assert check["changed"] and check["writes"] == 0 and check["bytes_sent"] == 0
     assert family(conn, name) == [], "check mode created nothing"
-    apply, check2, apply2 = run_module(MODULE, args), run_module(MODULE, args, check=True), run_module(MODULE, args)
+    apply, check2 = run_module(MODULE, args), run_module(MODULE, args, check=True)
+    before = conn.image.get("/images/%s" % apply["id"]).json()
+    apply2 = run_module(MODULE, args)
+    # Glance agrees that nothing was written: the record is untouched and no other image appeared.
+    assert conn.image.get("/images/%s" % apply["id"]).json()["updated_at"] == before["updated_at"]
+    assert [i["id"] for i in family(conn, name)] == [apply["id"]]
     assert check["clouds"][0]["action"] == "upload"
     assert "diff" in check
     assert apply["changed"] and apply["clouds"][0]["action"] == "upload" and apply["bytes_sent"] > 0
