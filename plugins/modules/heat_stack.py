@@ -24,6 +24,8 @@ description:
     fails, the task fails naming each failed resource with its reason, in nested stacks too (RV(failures)).
     With O(rollback), Heat rolls a failed update back (a failed create is deleted).
   - A stack in C(*_IN_PROGRESS) is not touched; the task fails, or waits first with O(wait_in_progress).
+  - With O(wait=false) the task returns once Heat accepted the create, update or delete (the stack then shows
+    C(*_IN_PROGRESS)); follow it with M(ooo.lifecycle.heat_stack_info) or a later run with O(wait_in_progress).
   - Bad input is reported before any write - a missing or unparsable template, a C(get_file) of a missing file,
     an environment with unknown sections, a parameter the template does not declare; the rest of Heat's
     validation happens in the create or update call, which Heat refuses before changing anything.
@@ -239,6 +241,8 @@ def present(module, heat, deadline):
         since = now_heat()
         heat.update_calls += 1
         stack_id = heat.create(name, body)
+        if not params["wait"]:
+            return finish(out, heat, heat.find(name))
         stack = heat.wait(name, stack_id, deadline, "create")
         if stack is None or stack["stack_status"] != "CREATE_COMPLETE":
             fail_with_failures(heat, name, stack_id, since, "create", stack)
@@ -257,6 +261,8 @@ def present(module, heat, deadline):
         return finish(out, heat, stack)
     since = now_heat()
     heat.update(stack, update_body)
+    if not params["wait"]:
+        return finish(out, heat, heat.find(name))
     after = heat.wait(name, stack["id"], deadline, "update")
     if after is None or after["stack_status"] != "UPDATE_COMPLETE":
         fail_with_failures(heat, name, stack["id"], since, "update", after)
@@ -278,6 +284,9 @@ def absent(module, heat, deadline):
         return out
     since = now_heat()
     heat.delete(stack)
+    if not module.params["wait"]:
+        out["writes"], out["update_calls"] = heat.writes, heat.update_calls
+        return out
     after = heat.wait(name, stack["id"], deadline, "delete")
     if after is not None and after["stack_status"] != "DELETE_COMPLETE":
         fail_with_failures(heat, name, stack["id"], since, "delete", after)

@@ -149,10 +149,17 @@ def test_in_progress_stack_is_refused_or_waited_for(conn, stack_name):
         short = run_module(MODULE, dict(args(stack_name, marker="other"), wait_in_progress=True, timeout=2))
         assert short["failed"] and "still UPDATE_IN_PROGRESS after 2s" in short["msg"]
         waited = run_module(MODULE, dict(args(stack_name, marker="slow", update_wait=12), wait_in_progress=True))
+        background.wait(timeout=120)
         assert not waited.get("failed"), waited.get("msg")
         assert waited["changed"] is False, "the update it waited for already applied the same input"
     finally:
-        background.wait(timeout=120)
+        if background.poll() is None:
+            background.kill()
+    # wait: false returns as soon as Heat accepted the update.
+    quick = run_module(MODULE, dict(args(stack_name, marker="later", update_wait=5), wait=False))
+    assert quick["changed"] and quick["stack"]["status"] == "UPDATE_IN_PROGRESS"
+    settled = run_module(MODULE, dict(args(stack_name, marker="later", update_wait=5), wait_in_progress=True))
+    assert settled["changed"] is False and settled["stack"]["status"] == "UPDATE_COMPLETE" and settled["outputs"]["probe"] == "later"
 
 
 @pytest.mark.parametrize("case,expected", [
