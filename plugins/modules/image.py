@@ -27,6 +27,8 @@ description:
     C(clouds.yaml) entry. Each format is converted once for all clouds.
   - With O(clouds), all clouds are handled concurrently, one result per cloud; a cloud that fails is reported in
     its result and in RV(failed_clouds) and does not stop the others, unless O(any_errors_fatal) is set.
+  - The module always waits (within O(timeout)) for an upload or import to become active, since older copies are
+    rotated out only then; O(wait) is not used.
   - Every input is checked (file exists and is readable, format is one Glance takes and can be converted as
     asked, O(url) given for web-download) before any cloud is contacted.
 author:
