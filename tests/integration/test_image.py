@@ -60,6 +60,9 @@ def name(conn):
     value = "it-img-%s" % uuid.uuid4().hex[:8]
     yield value
     for image in family(conn, value):
+        if image.get("protected"):
+            conn.image.patch("/images/%s" % image["id"], json=[{"op": "replace", "path": "/protected", "value": False}],
+                             headers={"Content-Type": "application/openstack-images-v2.1-json-patch"})
         conn.image.delete("/images/%s" % image["id"])
 
 
@@ -124,7 +127,8 @@ def test_changed_content_is_uploaded_and_older_copies_rotated(conn, name, tmp_pa
     ids = []
     for round_ in range(3):
         make_raw(path)
-        args = dict(cloud="undercloud", name=name, filename=path, disk_format="source", keep_copies=1)
+        # protected guards the current image; a copy rotated out beyond keep_copies is still deleted.
+        args = dict(cloud="undercloud", name=name, filename=path, disk_format="source", keep_copies=1, protected=True)
         check, apply, check2, apply2 = cycle(args)
         assert check["clouds"][0]["action"] == "upload" and check["writes"] == 0
         if ids:
@@ -138,7 +142,7 @@ def test_changed_content_is_uploaded_and_older_copies_rotated(conn, name, tmp_pa
     assert set(images) == set(ids[1:]), "keep_copies=1 keeps the current image and one older copy"
     assert images[ids[2]]["name"] == name and not images[ids[2]]["os_hidden"]
     assert images[ids[1]]["name"] == "%s.old.%s" % (name, ids[1][:8]) and images[ids[1]]["os_hidden"]
-    assert images[ids[2]]["ooo_source_sha256"] == sha256(path)
+    assert images[ids[2]]["ooo_source_sha256"] == sha256(path) and images[ids[2]]["protected"]
     info = run_module("ooo.lifecycle.image_info", dict(cloud="undercloud", name=name, copies=True))
     assert [(i["id"], i["rotated"]) for i in info["images"]] == [(ids[2], False), (ids[1], True)]
 

@@ -14,9 +14,10 @@ ones renamed ``<name>.old.<id8>``, hidden (``os_hidden``) and, beyond
 
 from __future__ import annotations
 
+import os
 import time
 
-from ansible_collections.ooo.lifecycle.plugins.module_utils._images.source import HashingReader
+from ansible_collections.ooo.lifecycle.plugins.module_utils._images.source import HashingReader, target_format
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import APIError, ValidationError, failed
 from ansible_collections.ooo.lifecycle.plugins.module_utils._waiters import wait_for
 
@@ -144,7 +145,6 @@ class CloudUpload(object):
     # -- decisions -------------------------------------------------------
     def wanted_format(self):
         cloud_format = self.conn.config.config.get("image_format")
-        from ansible_collections.ooo.lifecycle.plugins.module_utils._images.source import target_format
         return target_format(self.source.format, self.params["disk_format"], cloud_format)
 
     def desired_metadata(self, disk_format, sha, hidden=False, name=None):
@@ -220,6 +220,9 @@ class CloudUpload(object):
             result["changed"] = True
             result["deleted"].append(dict(id=image["id"], name=image.get("name"), status=image.get("status")))
             if not self.check_mode:
+                if image.get("protected"):
+                    # protected guards the current image; a copy rotated out beyond keep_copies goes.
+                    self.patch(image["id"], [{"op": "replace", "path": "/protected", "value": False}], "unprotect an old copy of")
                 self._request("delete", "/images/%s" % image["id"], "delete an old copy of", expect=(204, 404), write=True)
         if current is not None:
             result.update(id=current["id"], image=_summary(current), checksum=current.get("checksum"))
@@ -264,29 +267,18 @@ class CloudUpload(object):
         image = self._request("post", "/images", "create", expect=(201,), json=body, write=True).json()
         try:
             if method == "put":
-                try:
-                    streamed = self._send(image["id"], "/images/%s/file" % image["id"], path, "upload", hash_source=path == self.source.path)
-                except GlanceError as exc:
-                    # A cloud whose policy forbids plain uploads: with method auto, use the import it offers.
-                    if self.params["method"] != "auto" or exc.details.get("status_code") not in (403, 405, 415) \
-                            or "glance-direct" not in self.offered_import_methods():
-                        raise
-                    method = "glance-direct"
+                if self._put(image["id"], path):
+                    image = self.wait_active(image["id"])
                 else:
+                    method = self.used_method = "glance-direct"
+            if method in ("glance-direct", "web-download"):
+                if method == "glance-direct":
+                    streamed = self._send(image["id"], "/images/%s/stage" % image["id"], path, "stage", hash_source=path == self.source.path)
                     if streamed:
                         self.source.remember("sha256", streamed)
-                    image = self.wait_active(image["id"])
-            if method == "put":
-                pass
-            elif method == "glance-direct":
-                streamed = self._send(image["id"], "/images/%s/stage" % image["id"], path, "stage", hash_source=path == self.source.path)
-                if streamed:
-                    self.source.remember("sha256", streamed)
-                self.used_method = method
-                self._import(image["id"], {"name": "glance-direct"})
-                image = self.wait_active(image["id"])
-            else:
-                self._import(image["id"], {"name": "web-download", "uri": self.params["url"]})
+                    self._import(image["id"], {"name": "glance-direct"})
+                else:
+                    self._import(image["id"], {"name": "web-download", "uri": self.params["url"]})
                 image = self.wait_active(image["id"])
             if SHA_PROP not in image:
                 image = self.patch(image["id"], [{"op": "add", "path": "/" + SHA_PROP, "value": self.source.digest()}], "record the digest of")
@@ -298,8 +290,22 @@ class CloudUpload(object):
             raise
         return image
 
+    def _put(self, image_id, path):
+        """Plain upload; False when the cloud refuses it and method auto may use glance-direct instead."""
+        try:
+            streamed = self._send(image_id, "/images/%s/file" % image_id, path, "upload", hash_source=path == self.source.path)
+        except GlanceError as exc:
+            # A cloud whose policy forbids plain uploads: with method auto, use the import it offers.
+            if self.params["method"] != "auto" or exc.details.get("status_code") not in (403, 405, 415) \
+                    or "glance-direct" not in self.offered_import_methods():
+                raise
+            return False
+        if streamed:
+            self.source.remember("sha256", streamed)
+        return True
+
     def _send(self, image_id, url, path, what, hash_source):
-        size = _size(path)
+        size = os.path.getsize(path)
         with open(path, "rb") as handle:
             reader = HashingReader(handle, size)
             self._request("put", url, what, expect=(204, 201, 200), data=reader, write=True,
@@ -319,11 +325,6 @@ class CloudUpload(object):
             return None
         return wait_for(lambda: self.get(image_id), lambda i: i.get("status") == "active", failed_reason,
                         timeout=self.params["timeout"], interval=0.5, what="image %s on cloud %s" % (self.name, self.label))
-
-
-def _size(path):
-    import os
-    return os.path.getsize(path)
 
 
 def _body(resp):
