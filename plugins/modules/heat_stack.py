@@ -203,10 +203,9 @@ def settle(heat, stack, params, deadline):
     return heat.wait(stack["stack_name"], stack["id"], deadline, "wait for")
 
 
-def present(module, heat, deadline):
+def load_input(module):
+    """Template, files and environment from disk, checked; nothing is contacted when they are wrong."""
     params = module.params
-    if not params.get("template"):
-        raise ValidationError(["template: required with state present; give the path of the Heat template"])
     template, files = load_template(params["template"])
     environment, env_files = load_environments(params["environment_files"], params.get("environment"))
     files.update(env_files)
@@ -217,7 +216,12 @@ def present(module, heat, deadline):
                                % (", ".join(unknown), params["template"], ", ".join(declared) or "none")])
     for value in hidden_values(template, params["parameters"]):
         module.no_log_values.add(value)
+    return template, files, environment
 
+
+def present(module, heat, deadline, loaded):
+    params = module.params
+    template, files, environment = loaded
     name = params["name"]
     base_dir = os.path.dirname(os.path.abspath(params["template"]))
     want = digest(template, files, environment, params["parameters"], base_dir)
@@ -302,14 +306,11 @@ def finish(out, heat, stack):
 
 def run_module(module):
     deadline = time.monotonic() + module.params["timeout"]
-    if module.params["state"] == "present" and module.params.get("template"):
-        # Local input first: nothing is contacted when the template or environments are wrong.
-        load_template(module.params["template"])
-        load_environments(module.params["environment_files"], module.params.get("environment"))
+    loaded = load_input(module) if module.params["state"] == "present" else None
     heat = Stacks(open_connection(module.params), timeout=module.params["timeout"], poll=module.params["poll_interval"])
     if module.params["state"] == "absent":
         return absent(module, heat, deadline)
-    return present(module, heat, deadline)
+    return present(module, heat, deadline, loaded)
 
 
 def main():

@@ -93,9 +93,11 @@ def run_module(module):
         return dict(changed=False, exists=False)
     summary = stack_summary(stack)
     want = max(module.params["events"], 0)
-    events = heat.events(stack, max(want, 100 if stack["stack_status"].endswith("_FAILED") else want)) if want or \
-        stack["stack_status"].endswith("_FAILED") else []
-    failures = failures_from_events(events) if stack["stack_status"].endswith("_FAILED") else []
+    failed = stack["stack_status"].endswith("_FAILED")
+    # A failed stack's causes may lie further back than the events asked for.
+    read = max(want, 100) if failed else want
+    events = heat.events(stack, read) if read else []
+    failures = failures_from_events(events) if failed else []
     recent = [dict(time=e.get("event_time"), stack=link_stack(e), resource=e.get("resource_name"), status=e.get("resource_status"),
                    reason=e.get("resource_status_reason")) for e in events[:want]]
     return dict(changed=False, exists=True, stack=summary, outputs=summary["outputs"], events=recent, failures=failures)

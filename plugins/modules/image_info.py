@@ -92,12 +92,10 @@ sha256:
   type: str
 '''
 
-import hashlib
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.ooo.lifecycle.plugins.module_utils._images.glance import NAME_PROP, SHA_PROP, CloudUpload, _summary
-from ansible_collections.ooo.lifecycle.plugins.module_utils._images.source import CHUNK, check_readable
+from ansible_collections.ooo.lifecycle.plugins.module_utils._images.glance import NAME_PROP, SHA_PROP, CloudUpload, image_summary
+from ansible_collections.ooo.lifecycle.plugins.module_utils._images.source import Source, check_readable
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
     HAS_OPENSTACKSDK,
@@ -107,14 +105,6 @@ from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connectio
     openstack_argument_spec,
     protect_secrets,
 )
-
-
-def file_sha256(path):
-    hasher = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            hasher.update(block)
-    return hasher.hexdigest()
 
 
 def run_module(module):
@@ -136,13 +126,13 @@ def run_module(module):
     name = params.get("name")
     out_images = []
     for image in images:
-        summary = _summary(image)
+        summary = image_summary(image)
         summary["rotated"] = bool(name and image.get(NAME_PROP) == name and image.get("name") != name)
         out_images.append(summary)
     out_images.sort(key=lambda i: (not i["rotated"], i.get("created_at") or ""), reverse=True)
     out = dict(changed=False, images=out_images)
     if params.get("filename"):
-        sha = file_sha256(params["filename"])
+        sha = Source(params["filename"], None).digest()
         out["sha256"] = sha
         match = [i for i in out_images if i["properties"].get(SHA_PROP) == sha and i.get("status") == "active"]
         out["matching_id"] = match[0]["id"] if match else None

@@ -264,11 +264,10 @@ class Stacks(object):
         self._request("delete", self.path(stack), "delete", stack["stack_name"], expect=(204, 404), write=True)
 
     def events_since(self, stack, since):
-        resp = self._request("get", self.path(stack) + "/events", "read the events of", stack["stack_name"],
-                             params={"nested_depth": 5, "sort_dir": "desc", "sort_keys": "event_time", "limit": 200})
-        return [e for e in resp.json().get("events", []) if (e.get("event_time") or "") >= since]
+        return [e for e in self.events(stack, 200) if (e.get("event_time") or "") >= since]
 
     def events(self, stack, limit):
+        """The newest ``limit`` events of the stack and its nested stacks, newest first."""
         resp = self._request("get", self.path(stack) + "/events", "read the events of", stack["stack_name"],
                              params={"nested_depth": 5, "sort_dir": "desc", "sort_keys": "event_time", "limit": limit})
         return resp.json().get("events", [])

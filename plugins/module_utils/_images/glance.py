@@ -188,7 +188,7 @@ class CloudUpload(object):
         if disk_format != self.source.format:
             result["converted_from"] = self.source.format
         images = self.family()
-        before = [_summary(i) for i in images if i.get("name") == self.name]
+        before = [image_summary(i) for i in images if i.get("name") == self.name]
         current, how = self.find_current(images, disk_format)
         if current is None:
             result.update(changed=True, action="upload", method=self.method())
@@ -225,9 +225,9 @@ class CloudUpload(object):
                     self.patch(image["id"], [{"op": "replace", "path": "/protected", "value": False}], "unprotect an old copy of")
                 self._request("delete", "/images/%s" % image["id"], "delete an old copy of", expect=(204, 404), write=True)
         if current is not None:
-            result.update(id=current["id"], image=_summary(current), checksum=current.get("checksum"))
+            result.update(id=current["id"], image=image_summary(current), checksum=current.get("checksum"))
         result.update(bytes_sent=self.bytes_sent, writes=self.writes, seconds=round(time.monotonic() - started, 3))
-        result["diff"] = dict(before=dict(images=before), after=dict(images=[_summary(current)] if current else [
+        result["diff"] = dict(before=dict(images=before), after=dict(images=[image_summary(current)] if current else [
             dict(name=self.name, disk_format=disk_format, status="(to be uploaded)")]))
         return result
 
@@ -332,7 +332,7 @@ def _body(resp):
     return " ".join(text.split())[:400]
 
 
-def _summary(image):
+def image_summary(image):
     if image is None:
         return None
     keep = ("id", "name", "status", "disk_format", "container_format", "size", "visibility", "min_disk", "min_ram", "tags",
