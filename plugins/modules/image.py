@@ -281,12 +281,7 @@ def validate(params, source):
 def one_cloud(params, cloud, source, check_mode):
     label = describe_cloud(dict(cloud=cloud))
     try:
-        conn = open_connection(dict(params, cloud=cloud))
-        wanted = target_format(source.format, params["disk_format"], conn.config.config.get("image_format"))
-        why = conversion_problem(source.format, wanted)
-        if why:
-            raise ValidationError(["disk_format: cloud %s wants %s: %s" % (label, wanted, why)])
-        return CloudUpload(conn, label, source, params, check_mode).run()
+        return CloudUpload(open_connection(dict(params, cloud=cloud)), label, source, params, check_mode).run()
     except OOOError as exc:
         return dict(cloud=label, changed=False, failed=True, msg=exc.message, bytes_sent=0, writes=0)
     except Exception as exc:  # pylint: disable=broad-except
@@ -302,11 +297,11 @@ def run_module(module):
     source.probe(params.get("source_format"))
     validate(params, source)
 
-    source.prefetch_digest()
     clouds = params["clouds"] if params.get("clouds") else [params.get("cloud")]
     names = [describe_cloud(dict(cloud=c)) for c in clouds]
     if len(set(names)) != len(names):
         raise ValidationError(["clouds: the same cloud is listed twice (%s)" % ", ".join(sorted(n for n in set(names) if names.count(n) > 1))])
+    source.prefetch_digest()
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(params["concurrency"], len(clouds)))) as pool:
             results = list(pool.map(lambda c: one_cloud(params, c, source, module.check_mode), clouds))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 
-from ansible_collections.ooo.lifecycle.plugins.module_utils._images.source import HashingReader, target_format
+from ansible_collections.ooo.lifecycle.plugins.module_utils._images.source import HashingReader, conversion_problem, target_format
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import APIError, ValidationError, failed
 from ansible_collections.ooo.lifecycle.plugins.module_utils._waiters import wait_for
 
@@ -183,6 +183,9 @@ class CloudUpload(object):
     def run(self):
         started = time.monotonic()
         disk_format = self.wanted_format()
+        why = conversion_problem(self.source.format, disk_format)
+        if why:
+            raise ValidationError(["disk_format: cloud %s wants %s: %s" % (self.label, disk_format, why)])
         result = dict(cloud=self.label, name=self.name, disk_format=disk_format, changed=False, action="none", bytes_sent=0,
                       rotated=[], deleted=[], updated_fields=[])
         if disk_format != self.source.format:
