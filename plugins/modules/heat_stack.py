@@ -243,7 +243,6 @@ def present(module, heat, deadline, loaded):
             out["diff"] = dict(prepared=prepared_diff(name, None, out["changes"]))
             return out
         since = now_heat()
-        heat.update_calls += 1
         stack_id = heat.create(name, body)
         if not params["wait"]:
             return finish(out, heat, heat.find(name))

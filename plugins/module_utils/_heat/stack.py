@@ -240,10 +240,6 @@ class Stacks(object):
     def stored_template(self, stack):
         return self._request("get", self.path(stack) + "/template", "read the template of", stack["stack_name"]).json()
 
-    def validate(self, name, template, files, environment, parameters):
-        env = template_utils.deep_update(json.loads(json.dumps(environment)), dict(parameters=parameters or {}))
-        self._request("post", "/validate", "validate the template of", name, json=dict(template=template, files=files, environment=env))
-
     def preview_create(self, name, body):
         resp = self._request("post", "/stacks/preview", "preview", name, json=dict(body, stack_name=name))
         return resp.json().get("stack", {})
@@ -253,6 +249,7 @@ class Stacks(object):
         return resp.json()
 
     def create(self, name, body):
+        self.update_calls += 1
         resp = self._request("post", "/stacks", "create", name, expect=(201,), json=dict(body, stack_name=name), write=True)
         return resp.json()["stack"]["id"]
 
