@@ -101,11 +101,13 @@ def test_same_templates_elsewhere_are_a_noop(conn, stack_name, tmp_path):
 
 @pytest.mark.parametrize("rollback", [False, True])
 def test_failing_update_names_the_resource(conn, stack_name, rollback):
-    run_module(MODULE, args(stack_name, marker="one"))
-    bad = dict(args(stack_name, marker="broken", fail_value=True), rollback=rollback)
+    # A flat stack: Heat rolls back a cancelled nested stack unreliably (ROLLBACK_FAILED now and then), which
+    # is Heat's behaviour, not the module's; the nested case is covered by the test below.
+    flat = dict(cloud="undercloud", name=stack_name, template=str(FILES / "flat.yaml"))
+    run_module(MODULE, dict(flat, parameters={"marker": "one"}))
+    bad = dict(flat, parameters={"marker": "broken", "fail_value": True}, rollback=rollback)
     preview = run_module(MODULE, bad, check=True)
-    # Heat's preview always lists a nested stack (the group) as updated: it cannot look inside without updating it.
-    assert preview["changes"]["updated"] == ["group", "probe"] and not preview.get("failed")
+    assert preview["changes"]["updated"] == ["probe"] and preview["changes"]["unchanged"] == 1 and not preview.get("failed")
     result = run_module(MODULE, bad)
     assert result["failed"]
     assert result["failures"][0]["resource"] == "probe" and "Test Resource failed probe" in result["failures"][0]["reason"]
@@ -117,7 +119,7 @@ def test_failing_update_names_the_resource(conn, stack_name, rollback):
     else:
         assert stack["stack_status"] == "UPDATE_FAILED"
     # A failed stack is never a no-op: the good input converges it again, then settles.
-    good = args(stack_name, marker="one")
+    good = dict(flat, parameters={"marker": "one"})
     fixed = run_module(MODULE, good)
     assert fixed["changed"] and fixed["stack"]["status"] == "UPDATE_COMPLETE"
     assert run_module(MODULE, good)["changed"] is False
