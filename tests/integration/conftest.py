@@ -43,12 +43,13 @@ def recap(output, host="localhost"):
     raise AssertionError("no recap line for %s in:\n%s" % (host, output[-3000:]))
 
 
-def run_module(module, args, check=False, diff=False, host="localhost", prefix=(), raw=False):
+def run_module(module, args, check=False, diff=False, host="localhost", prefix=(), raw=False, extra=()):
     """Run one module of the collection ad hoc; return its result dict (with ``raw``, also the whole output).
 
-    ``prefix`` is a command put in front of ``ansible`` (setpriv, to run without some capabilities).
+    ``prefix`` is a command put in front of ``ansible`` (setpriv, to run without some capabilities); ``extra``, more
+    arguments of ``ansible`` (an inventory of one throwaway machine).
     """
-    cmd = list(prefix) + [str(VENV_BIN / "ansible"), host, "-m", module, "-a", json.dumps(args)]
+    cmd = list(prefix) + [str(VENV_BIN / "ansible"), host, "-m", module, "-a", json.dumps(args)] + list(extra)
     if check:
         cmd.append("--check")
     if diff:

@@ -23,6 +23,12 @@ def persisted_after(current, wanted, state):
         result = dict(wanted)
     elif state == "deleted":
         names = set(wanted) or set(current)
+        todo = list(names)
+        while todo:
+            for member in current.get(todo.pop(), {}).get("members", []):
+                if member not in names:
+                    names.add(member)
+                    todo.append(member)
         result = dict((n, d) for n, d in current.items() if n not in names)
     else:
         result = dict(current)
@@ -150,11 +156,13 @@ class NetworkConfig(object):
     def run(self):
         state = self.p["state"]
         if state == "rendered":
-            objects = self.wanted(self.p["interface_mapping"] or None)
+            # Offline: names map; a MAC cannot be resolved without the host, so its alias stays.
+            offline = dict((k, str(v)) for k, v in self.p["interface_mapping"].items() if not model.MAC_RE.match(str(v)))
+            objects = self.wanted(offline or None)
             provider = self.p["provider"] if self.p["provider"] != "none" else "ifupdown"
             files = persist.render(provider, model.flatten(objects))
             return dict(changed=False, before=[], after=objects, commands=[], rendered=files, files_removed=[],
-                        interface_mapping=self.p["interface_mapping"])
+                        interface_mapping=offline)
         if state == "parsed":
             if self.p["provider"] == "none":
                 raise ValidationError(["provider: parsed needs the provider whose files to read (ifupdown, ifcfg or nmkeyfile)"])
@@ -167,11 +175,15 @@ class NetworkConfig(object):
             gathered = live.public(current)
             return dict(changed=False, before=gathered, after=gathered, gathered=gathered, commands=[], rendered={},
                         files_removed=[], interface_mapping={})
-        nics = [{"name": link["ifname"], "mac": link.get("address"),
-                 "active": link.get("link_type") == "ether" and "UP" in link.get("flags", []) and "LOWER_UP" in link.get("flags", [])
-                 and not link.get("linkinfo", {}).get("info_kind") in ("bridge", "bond", "vlan", "tun", "openvswitch")
-                 and link["ifname"] not in current_virtual(current)}
-                for link in links if link["ifname"] not in live.IGNORED]
+        virtual = set(n for n, d in current.items() if d["type"] != "interface")
+        nics = []
+        for link in links:
+            if link["ifname"] in live.IGNORED:
+                continue
+            physical = link.get("link_type") == "ether" and link["ifname"] not in virtual and \
+                link.get("linkinfo", {}).get("info_kind") not in ("bridge", "bond", "vlan", "tun", "openvswitch")
+            nics.append({"name": link["ifname"], "mac": link.get("address"), "physical": physical,
+                         "active": physical and "UP" in link.get("flags", []) and "LOWER_UP" in link.get("flags", [])})
         mapping = model.nic_mapping(nics, self.p["interface_mapping"])
         objects = self.wanted(mapping)
         problems = model.check_nics(objects, mapping, set(current) | set(d["name"] for d in model.flatten(objects).values()
@@ -268,10 +280,6 @@ class NetworkConfig(object):
             if rc != 0 and failure is None:
                 failure = "%r failed: %s" % (shlex.join(argv), (err or out).strip())
         return ran, failure
-
-
-def current_virtual(flat):
-    return set(n for n, d in flat.items() if d["type"] != "interface")
 
 
 def _yaml(objects):

@@ -225,10 +225,15 @@ def target(live, wanted, state, persisted=None):
     goal = {}
     if state == "deleted":
         names = list(wanted) or list(persisted or {})
-        for name in names:
+        todo = list(names)
+        while todo:
+            name = todo.pop()
             goal[name] = None
             for member in (live.get(name) or {}).get("members", []):
-                goal.setdefault(member, "released")
+                if live.get(member, {}).get("type") in VIRTUAL:
+                    todo.append(member)
+                else:
+                    goal.setdefault(member, "released")
         return goal
     for name, device in wanted.items():
         now = live.get(name)
@@ -347,7 +352,7 @@ def plan(live, goal, datapath="system"):
                 dev_del.append(["ovs-vsctl", "--if-exists", "del-port", name])
             else:
                 dev_del.append(["ip", "link", "del", name])
-        elif now and (released or gone or recreate) and now.get("parent"):
+        elif now and (released or gone or recreate) and now.get("parent") and goal.get(now["parent"], "kept") is not None:
             if _ovs_bridge_of(live, name) and live[now["parent"]]["type"] in model.OVS_BRIDGES:
                 detach.append(["ovs-vsctl", "--if-exists", "del-port", now["parent"], name])
             elif live.get(now["parent"], {}).get("type") in ("linux_bridge", "linux_bond"):

@@ -358,7 +358,7 @@ def natural_key(name):
 def order_nics(nics):
     """os-net-config's NIC order: active physical NICs, embedded ones (em*, eno*, eth*) first, natural sort.
 
-    ``nics``: list of {name, mac, active}. Returns the ordered names.
+    ``nics``: list of {name, mac, active, physical}. Returns the ordered names.
     """
     active = [n for n in nics if n.get("active")]
     embedded = sorted((n["name"] for n in active if re.match(r"^(em|eno|eth)\d", n["name"])), key=natural_key)
@@ -373,7 +373,8 @@ def nic_mapping(nics, explicit=None):
     """
     ordered = order_nics(nics)
     mapping = dict(("nic%d" % (i + 1), name) for i, name in enumerate(ordered))
-    by_mac = dict((str(n.get("mac", "")).lower(), n["name"]) for n in nics if n.get("mac"))
+    # A bridge or bond takes its first port's MAC: a MAC names the physical interface.
+    by_mac = dict((str(n.get("mac", "")).lower(), n["name"]) for n in nics if n.get("mac") and n.get("physical", True))
     names = set(n["name"] for n in nics)
     problems = []
     for alias, target in sorted((explicit or {}).items()):
