@@ -255,6 +255,7 @@ def test_bad_input_changes_nothing(machine, config, message):
 def test_diff_mode_shows_the_change(machine):
     result = net({"state": "merged", "config": [{"type": "interface", "name": "nic2", "mtu": 1460}]}, check=True, diff=True)
     assert result["changed"] and len(result["diff"]) == 2
-    assert '"mtu": 1400' in result["diff"][0]["before"] and '"mtu": 1460' in result["diff"][0]["after"]
+    now = sh("cat /sys/class/net/%s/mtu" % result["interface_mapping"]["nic2"]).strip()
+    assert '"mtu": %s' % now in result["diff"][0]["before"] and '"mtu": 1460' in result["diff"][0]["after"]
     assert "mtu 1460" in result["diff"][1]["after"]
     assert "mtu 1460" not in sh("ip -o link show %s" % result["interface_mapping"]["nic2"])
