@@ -259,3 +259,18 @@ def test_diff_mode_shows_the_change(machine):
     assert '"mtu": %s' % now in result["diff"][0]["before"] and '"mtu": 1460' in result["diff"][0]["after"]
     assert "mtu 1460" in result["diff"][1]["after"]
     assert "mtu 1460" not in sh("ip -o link show %s" % result["interface_mapping"]["nic2"])
+
+
+def test_role_on_the_lab_machines_is_idempotent(lab):
+    """The main command's network step: every lab machine configured, a rerun changes nothing."""
+    from conftest import recap, run_playbook
+    run_playbook("network_config.yml")
+    _rc, output = run_playbook("network_config.yml")
+    for host in ("controller-0", "compute-0", "compute-1", "compute-2"):
+        assert recap(output, host)["changed"] == 0, output[-3000:]
+    show = subprocess.run(["podman", "exec", "ooo-lab-controller-0", "sh", "-c", "ip -br addr show br-ex; ovs-vsctl show; ip route"],
+                          capture_output=True, text=True, check=False).stdout
+    assert "203.0.113.10/24" in show and "Bridge br-tenant" in show and "default via 198.18.0.1" in show
+    ping = subprocess.run(["podman", "exec", "ooo-lab-compute-0", "ping", "-c", "1", "-W", "2", "198.18.3.10"],
+                          capture_output=True, text=True, check=False)
+    assert ping.returncode == 0, "compute-0 cannot reach controller-0 over the tenant network's OVS bridges"
