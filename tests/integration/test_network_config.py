@@ -4,7 +4,6 @@ The machine is a privileged container of the lab image (iproute2, Open vSwitch w
 datapath, ping) with three NICs on ctlplane, internal_api and tenant. Every live operation runs
 check -> apply -> check -> apply; the second pair must report no change and no command.
 """
-import json
 import os
 import subprocess
 from pathlib import Path

@@ -186,9 +186,9 @@ class NetworkConfig(object):
                          "active": physical and "UP" in link.get("flags", []) and "LOWER_UP" in link.get("flags", [])})
         mapping = model.nic_mapping(nics, self.p["interface_mapping"])
         objects = self.wanted(mapping)
-        problems = model.check_nics(objects, mapping, set(current) | set(d["name"] for d in model.flatten(objects).values()
-                                                                           if d["type"] != "interface"))
         wanted = model.flatten(objects)
+        made_here = set(d["name"] for d in wanted.values() if d["type"] != "interface")
+        problems = model.check_nics(objects, mapping, set(current) | made_here)
         if not have_ovs and any(d["type"] in OVS_TYPES or d.get("parent") in wanted and wanted[d["parent"]]["type"] in OVS_TYPES
                                 for d in wanted.values()) and state != "deleted":
             problems.append("the config has Open vSwitch objects but Open vSwitch is not running here (ovs-vsctl show failed); "

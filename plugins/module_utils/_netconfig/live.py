@@ -344,7 +344,9 @@ def plan(live, goal, datapath="system"):
             for address in now.get("addresses", []):
                 if address["ip_netmask"] not in keep_addrs and not (now["type"] in VIRTUAL and gone):
                     addr_del.append(["ip", "addr", "del", address["ip_netmask"], "dev", name])
-        recreate = bool(now and want and (now["type"] != want["type"] or (want["type"] == "vlan" and now.get("device") != want.get("device") and not _ovs_bridge_of(final, name))))
+        moved_vlan = bool(want and want["type"] == "vlan" and now and now.get("device") != want.get("device")
+                          and not _ovs_bridge_of(final, name))
+        recreate = bool(now and want and (now["type"] != want["type"] or moved_vlan))
         if now and (gone or recreate) and now["type"] in VIRTUAL:
             if now["type"] in model.OVS_BRIDGES:
                 dev_del.append(["ovs-vsctl", "--if-exists", "del-br", name])

@@ -397,15 +397,14 @@ def nic_mapping(nics, explicit=None):
 def check_nics(objects, mapping, existing):
     """Problems for nicN aliases left without an interface, and interfaces that do not exist."""
     problems = []
+    known = ", ".join("%s=%s" % kv for kv in sorted(mapping.items(), key=lambda kv: natural_key(kv[0])))
     for obj, _parent in walk(objects):
         for field in ("name", "device"):
             value = obj.get(field)
             if value and NIC_RE.match(value) and value not in existing:
                 problems.append("%s %s: %s %s does not exist on this host: it has %d active NIC(s)%s; map it with "
                                 "interface_mapping" % (obj["type"], obj["name"], field, value, len(mapping),
-                                                       " (%s)" % ", ".join("%s=%s" % kv for kv in sorted(mapping.items(),
-                                                                                                        key=lambda kv: natural_key(kv[0])))
-                                                       if mapping else ""))
+                                                       " (%s)" % known if mapping else ""))
         if obj["type"] == "interface" and not NIC_RE.match(obj["name"]) and obj["name"] not in existing:
             problems.append("interface %s does not exist on this host (interfaces: %s)" % (obj["name"], ", ".join(sorted(existing))))
     return problems

@@ -599,6 +599,7 @@ def _nm_render_one(flat, device):
     if not device.get("onboot", True):
         connection.append(("autoconnect", "false"))
     # An OVS port (and the bridge's own internal port) is an ovs-port connection holding one ovs-interface.
+    iface_sections = []
     if kind in model.OVS_BRIDGES:
         port = "port-" + name
         files[port + ".nmconnection"] = _nm_write([
