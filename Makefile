@@ -40,4 +40,5 @@ bench: bootstrap
 	python benchmarks/bench_container_startup.py
 	python benchmarks/bench_image_upload.py
 	python benchmarks/bench_heat_noop.py
+	python benchmarks/bench_network_config.py
 	python benchmarks/undercloud_memory.py
