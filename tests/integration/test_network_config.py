@@ -20,6 +20,13 @@ SAMPLE_DIRS = [os.environ.get("OOO_NETCONFIG_SAMPLES", ""), str(TOP.parent / "sh
                "/work/shared/os-net-config-samples"]
 SAMPLES = next((Path(d) for d in SAMPLE_DIRS if d and Path(d).is_dir()), None)
 MAPPING = {"nic1": MACS["ctlplane"], "nic2": MACS["api"], "nic3": MACS["tenant"]}
+# An OVS bridge (userspace datapath) with the tenant NIC, a VLAN internal port and a bond of two veths.
+OVS_CONFIG = [{"type": "ovs_bridge", "name": "br-ten", "mtu": 1450, "addresses": [{"ip_netmask": "198.18.3.60/24"}],
+               "ovs_extra": ["set bridge {name} other_config:stp-enable=false"],
+               "members": [{"type": "interface", "name": "nic3"},
+                           {"type": "vlan", "vlan_id": 50, "addresses": [{"ip_netmask": "198.18.50.60/24"}]},
+                           {"type": "ovs_bond", "name": "bond1", "ovs_options": "bond_mode=active-backup",
+                            "members": [{"type": "interface", "name": "tb0"}, {"type": "interface", "name": "tb1"}]}]}]
 
 
 def sh(cmd):
@@ -168,13 +175,7 @@ def test_linux_bridge_takes_the_nic_and_its_address(machine):
 
 
 def test_ovs_bridge_with_vlan_and_bond(machine):
-    config = [{"type": "ovs_bridge", "name": "br-ten", "mtu": 1450, "addresses": [{"ip_netmask": "198.18.3.60/24"}],
-               "ovs_extra": ["set bridge {name} other_config:stp-enable=false"],
-               "members": [{"type": "interface", "name": "nic3"},
-                           {"type": "vlan", "vlan_id": 50, "addresses": [{"ip_netmask": "198.18.50.60/24"}]},
-                           {"type": "ovs_bond", "name": "bond1", "ovs_options": "bond_mode=active-backup",
-                            "members": [{"type": "interface", "name": "tb0"}, {"type": "interface", "name": "tb1"}]}]}]
-    results = four_times({"state": "merged", "config": config})
+    results = four_times({"state": "merged", "config": OVS_CONFIG})
     assert any(c.startswith("ovs-vsctl --may-exist add-bond br-ten bond1 tb0 tb1") for c in results[1]["commands"])
     show = sh("ovs-vsctl show; ovs-vsctl get port vlan50 tag; ovs-vsctl get port bond1 bond_mode; ovs-vsctl get bridge br-ten datapath_type")
     assert "Port vlan50" in show and "\n50\n" in show and "active-backup" in show and "netdev" in show
@@ -194,13 +195,7 @@ def test_routes_and_mtu_merged(machine):
 
 
 def test_overridden_removes_what_is_not_listed(machine):
-    config = [{"type": "ovs_bridge", "name": "br-ten", "mtu": 1450, "addresses": [{"ip_netmask": "198.18.3.60/24"}],
-               "ovs_extra": ["set bridge {name} other_config:stp-enable=false"],
-               "members": [{"type": "interface", "name": "nic3"},
-                           {"type": "vlan", "vlan_id": 50, "addresses": [{"ip_netmask": "198.18.50.60/24"}]},
-                           {"type": "ovs_bond", "name": "bond1", "ovs_options": "bond_mode=active-backup",
-                            "members": [{"type": "interface", "name": "tb0"}, {"type": "interface", "name": "tb1"}]}]}]
-    results = four_times({"state": "overridden", "config": config})
+    results = four_times({"state": "overridden", "config": OVS_CONFIG})
     assert "ip link del br-api" in results[1]["commands"]
     assert "br-api" not in sh("ip -br link")
     assert "etc/network/interfaces.d/ooo-br-api" in results[1]["files_removed"]

@@ -122,6 +122,14 @@ def _route_from_text(text, v6=False):
     return ordered
 
 
+def _ovs_options(device, ptype):
+    """ovs_options as persisted: a VLAN port of an OVS bridge carries its tag there."""
+    options = device.get("ovs_options")
+    if device["type"] == "vlan" and ptype in model.OVS_BRIDGES:
+        return " ".join(["tag=%d" % device["vlan_id"]] + ([options] if options else []))
+    return options
+
+
 def _bool_word(value):
     return "yes" if value else "no"
 
@@ -180,9 +188,7 @@ def _ifupdown_render_one(flat, device):
         opts.append(("ovs_bonds", " ".join(device.get("members", []))))
     if ovs_type:
         opts.insert(0, ("ovs_type", ovs_type))
-    ovs_options = device.get("ovs_options")
-    if kind == "vlan" and ptype in model.OVS_BRIDGES:
-        ovs_options = " ".join(["tag=%d" % device["vlan_id"]] + ([ovs_options] if ovs_options else []))
+    ovs_options = _ovs_options(device, ptype)
     if ovs_options:
         opts.append(("ovs_options", ovs_options))
     extra = _extra_with_specials(device, "${IFACE}")
@@ -394,9 +400,7 @@ def _ifcfg_render_one(flat, device):
         keys.append(("BOND_IFACES", " ".join(device.get("members", []))))
     if kind == "linux_bond" and device.get("bonding_options"):
         keys.append(("BONDING_OPTS", device["bonding_options"]))
-    ovs_options = device.get("ovs_options")
-    if kind == "vlan" and ptype in model.OVS_BRIDGES:
-        ovs_options = " ".join(["tag=%d" % device["vlan_id"]] + ([ovs_options] if ovs_options else []))
+    ovs_options = _ovs_options(device, ptype)
     if ovs_options:
         keys.append(("OVS_OPTIONS", ovs_options))
     extra = _extra_with_specials(device, "${DEVICE}")
