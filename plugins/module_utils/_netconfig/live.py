@@ -279,11 +279,6 @@ def _ovs_bridge_of(flat, name):
     return device.get("parent") if device.get("parent") in flat and flat[device["parent"]]["type"] in model.OVS_BRIDGES else None
 
 
-def _is_ovs(flat, name):
-    device = flat.get(name) or {}
-    return device.get("type") in model.OVS_BRIDGES + ("ovs_bond", "ovs_patch_port") or bool(_ovs_bridge_of(flat, name))
-
-
 def _ip_route(action, route, dev):
     version = ipaddress.ip_network(route["ip_netmask"]).version
     argv = ["ip"] + (["-6"] if version == 6 else []) + ["route", action, "default" if route.get("default") else route["ip_netmask"]]
@@ -325,7 +320,8 @@ def _ovs_changed(now, device):
 
 def plan(live, goal, datapath="system"):
     """The commands (argv lists) that bring ``live`` to ``goal`` (from ``target``), in a safe order."""
-    route_del, dev_del, detach, addr_del, create, attach, mtu, up, addr_add, route_add = ([] for _i in range(10))
+    # masters: bridges, bonds and taps, made before the ports and VLANs (create) that go on them
+    route_del, dev_del, detach, addr_del, masters, create, attach, mtu, up, addr_add, route_add = ([] for _i in range(11))
     final = predict(live, goal)
 
     for name in sorted(goal):
@@ -365,20 +361,20 @@ def plan(live, goal, datapath="system"):
         kind = want["type"]
         if not exists:
             if kind == "linux_bridge":
-                create.append(["ip", "link", "add", name, "type", "bridge"])
+                masters.append(["ip", "link", "add", name, "type", "bridge"])
             elif kind == "linux_bond":
-                create.append(["ip", "link", "add", name, "type", "bond"] + _bond_args(want.get("bonding_options")))
+                masters.append(["ip", "link", "add", name, "type", "bond"] + _bond_args(want.get("bonding_options")))
             elif kind == "vlan" and not _ovs_bridge_of(final, name):
                 create.append(["ip", "link", "add", "link", want["device"], "name", name, "type", "vlan", "id", str(want["vlan_id"])])
             elif kind == "linux_tap":
-                create.append(["ip", "tuntap", "add", "dev", name, "mode", "tap"])
+                masters.append(["ip", "tuntap", "add", "dev", name, "mode", "tap"])
             elif kind in model.OVS_BRIDGES:
                 argv = ["ovs-vsctl", "--may-exist", "add-br", name]
                 if kind == "ovs_user_bridge" or datapath == "netdev":
                     argv += ["--", "set", "bridge", name, "datapath_type=netdev"]
                 if want.get("ovs_fail_mode"):
                     argv += ["--", "set", "bridge", name, "fail_mode=%s" % want["ovs_fail_mode"]]
-                create.append(argv + _ovs_settings(want, "bridge", name))
+                masters.append(argv + _ovs_settings(want, "bridge", name))
             elif kind == "ovs_patch_port":
                 create.append(["ovs-vsctl", "--may-exist", "add-port", want["bridge_name"], name, "--", "set", "interface", name,
                                "type=patch", "options:peer=%s" % want["peer"]])
@@ -429,10 +425,7 @@ def plan(live, goal, datapath="system"):
                 route_add.append(_ip_route("replace", route, name))
     # members before their masters for MTU; masters up before members is harmless either way
     mtu.sort(key=lambda argv: 0 if (final.get(argv[3]) or {}).get("parent") else 1)
-    # bridges and bonds exist before the ports and VLANs that go on them
-    create.sort(key=lambda argv: 0 if argv[:4] == ["ovs-vsctl", "--may-exist", "add-br", argv[3]] or argv[:3] == ["ip", "link", "add"]
-                and argv[-1] != "vlan" and "vlan" not in argv or argv[:2] == ["ip", "tuntap"] else 1)
-    return route_del + dev_del + detach + addr_del + create + attach + mtu + up + addr_add + route_add
+    return route_del + dev_del + detach + addr_del + masters + create + attach + mtu + up + addr_add + route_add
 
 
 def _bond_args(options):

@@ -130,6 +130,13 @@ def _ovs_options(device, ptype):
     return options
 
 
+def _ovs_pairs(device, ptype, var, names):
+    """(key, value) of the OVS options and extra commands, under the format's ``names``; ``var`` names the device."""
+    options = _ovs_options(device, ptype)
+    extra = _extra_with_specials(device, var)
+    return [(key, value) for key, value in zip(names, (options, " -- ".join(extra))) if value]
+
+
 def _bool_word(value):
     return "yes" if value else "no"
 
@@ -188,12 +195,7 @@ def _ifupdown_render_one(flat, device):
         opts.append(("ovs_bonds", " ".join(device.get("members", []))))
     if ovs_type:
         opts.insert(0, ("ovs_type", ovs_type))
-    ovs_options = _ovs_options(device, ptype)
-    if ovs_options:
-        opts.append(("ovs_options", ovs_options))
-    extra = _extra_with_specials(device, "${IFACE}")
-    if extra:
-        opts.append(("ovs_extra", " -- ".join(extra)))
+    opts += _ovs_pairs(device, ptype, "${IFACE}", ("ovs_options", "ovs_extra"))
     for address in v4[1:]:
         opts.append(("up", "ip addr add %s dev %s" % (address, name)))
     for route in device.get("routes", []):
@@ -400,12 +402,7 @@ def _ifcfg_render_one(flat, device):
         keys.append(("BOND_IFACES", " ".join(device.get("members", []))))
     if kind == "linux_bond" and device.get("bonding_options"):
         keys.append(("BONDING_OPTS", device["bonding_options"]))
-    ovs_options = _ovs_options(device, ptype)
-    if ovs_options:
-        keys.append(("OVS_OPTIONS", ovs_options))
-    extra = _extra_with_specials(device, "${DEVICE}")
-    if extra:
-        keys.append(("OVS_EXTRA", " -- ".join(extra)))
+    keys += _ovs_pairs(device, ptype, "${DEVICE}", ("OVS_OPTIONS", "OVS_EXTRA"))
     keys.append(("BOOTPROTO", "dhcp" if device.get("use_dhcp") else ("static" if v4 else "none")))
     for i, address in enumerate(v4):
         iface = ipaddress.ip_interface(address)
