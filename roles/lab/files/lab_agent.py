@@ -92,11 +92,25 @@ def addresses():
     return out
 
 
+def virtual_links():
+    """Names of the links that are not NICs: bridges, bonds, VLANs, taps (OVS userspace ports), OVS internal ports.
+
+    ironic-python-agent reports only physical NICs; the lab's NICs are veth pairs, so they count as physical.
+    Without this, a bridge that took a NIC's MAC (network_config) would be reported as a second port with it.
+    """
+    try:
+        data = json.loads(subprocess.run(["ip", "-j", "-d", "link"], capture_output=True, text=True, check=True).stdout)
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        return set()
+    return set(link["ifname"] for link in data if link.get("linkinfo", {}).get("info_kind") not in (None, "veth"))
+
+
 def interfaces():
     addrs = addresses()
+    virtual = virtual_links()
     out = []
     for name in sorted(os.listdir("/sys/class/net")):
-        if name == "lo" or not os.path.exists("/sys/class/net/%s/address" % name):
+        if name == "lo" or name in virtual or not os.path.exists("/sys/class/net/%s/address" % name):
             continue
         speed = read("/sys/class/net/%s/speed" % name)
         out.append({"name": name, "mac_address": read("/sys/class/net/%s/address" % name),
