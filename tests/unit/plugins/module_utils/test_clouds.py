@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.clouds import (
+    describe_entry,
+    external_ipv4,
+    floating_ip_model,
+    select_clouds,
+    target_label,
+)
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError
+
+ENTRIES = [
+    dict(label="undercloud", cloud="undercloud", region_name="regionOne"),
+    dict(label="lab-ops", cloud="lab-ops", region_name="regionOne"),
+    dict(label="lab-east", cloud="lab-east", region_name="regionTwo"),
+    dict(label="multi/r1", cloud="multi", region_name="r1"),
+    dict(label="multi/r2", cloud="multi", region_name="r2"),
+]
+
+
+def labels(selected):
+    return [e["label"] for e in selected]
+
+
+def test_label_only_qualified_when_the_entry_has_regions():
+    assert target_label("c", "r", 1) == "c"
+    assert target_label("c", "r", 2) == "c/r"
+
+
+def test_select_all_keeps_file_order():
+    assert labels(select_clouds(ENTRIES, ["*"])) == [e["label"] for e in ENTRIES]
+
+
+def test_select_by_pattern_name_and_region_label_then_exclude():
+    assert labels(select_clouds(ENTRIES, ["lab-*", "multi/r2"])) == ["lab-ops", "lab-east", "multi/r2"]
+    assert labels(select_clouds(ENTRIES, ["multi"])) == ["multi/r1", "multi/r2"]
+    assert labels(select_clouds(ENTRIES, ["*"], ["lab-*", "multi"])) == ["undercloud"]
+
+
+def test_unknown_plain_name_is_an_error_naming_the_known_ones():
+    with pytest.raises(ValidationError) as err:
+        select_clouds(ENTRIES, ["lab-opps"])
+    assert "no entry named 'lab-opps'" in err.value.message
+    assert "lab-ops" in err.value.message
+    # A pattern that matches nothing is not an error by itself.
+    assert select_clouds(ENTRIES, ["prod-*"]) == []
+
+
+def test_describe_entry_drops_secrets():
+    config = dict(auth=dict(auth_url="http://198.18.0.1:5000/v3", username="ops", password="s3cret", project_name="ops",
+                            application_credential_secret="x"), region_name="regionOne", image_format="raw", api_key="k")
+    out = describe_entry(config)
+    assert out == dict(auth_url="http://198.18.0.1:5000/v3", username="ops", project_name="ops", region_name="regionOne", image_format="raw")
+    assert "s3cret" not in repr(out)
+
+
+@pytest.mark.parametrize("services,external,extensions,source,model", [
+    (["compute", "network"], [{"id": "n"}], ["router"], "neutron", "neutron"),
+    (["compute", "network"], [{"id": "n"}], [], "neutron", "provider"),
+    (["compute", "network"], [], ["router"], "neutron", "none"),
+    (["compute"], [], [], "neutron", "nova"),
+    (["image", "identity"], [], [], "neutron", "none"),
+    (["compute", "network"], [{"id": "n"}], ["router"], "None", "none"),
+])
+def test_floating_ip_model(services, external, extensions, source, model):
+    assert floating_ip_model(services, external, extensions, source) == model
+
+
+EXT = [dict(id="ext-id", name="ext-net")]
+
+
+def addr(ip, kind="fixed", version=4):
+    return {"addr": ip, "version": version, "OS-EXT-IPS:type": kind}
+
+
+def test_access_ipv4_wins():
+    server = dict(id="s", access_ipv4="203.0.113.5", addresses={"private": [addr("10.0.0.5")]})
+    assert external_ipv4(server) == {"address": "203.0.113.5", "source": "access_ipv4"}
+
+
+def test_port_on_external_network_before_floating_ip():
+    server = dict(id="s", addresses={"private": [addr("10.0.0.5"), addr("198.51.100.7", "floating")]})
+    ports = [dict(device_id="s", network_id="priv-id", fixed_ips=[{"ip_address": "10.0.0.5"}]),
+             dict(device_id="other", network_id="ext-id", fixed_ips=[{"ip_address": "198.51.100.99"}]),
+             dict(device_id="s", network_id="ext-id", fixed_ips=[{"ip_address": "2001:db8::5"}, {"ip_address": "198.51.100.8"}])]
+    assert external_ipv4(server, ports, EXT) == {"address": "198.51.100.8", "source": "external_port"}
+
+
+def test_floating_ip_then_public_network_then_global():
+    server = dict(id="s", addresses={"private": [addr("10.0.0.5"), addr("198.51.100.7", "floating")]})
+    assert external_ipv4(server, [], EXT)["source"] == "floating_ip"
+    server = dict(id="s", addresses={"private": [addr("10.0.0.5")], "ext-net": [addr("2001:db8::1", version=6), addr("192.0.2.10")]})
+    assert external_ipv4(server, [], EXT) == {"address": "192.0.2.10", "source": "public_network"}
+    server = dict(id="s", addresses={"public": [addr("192.0.2.11")]})
+    assert external_ipv4(server) == {"address": "192.0.2.11", "source": "public_network"}
+    server = dict(id="s", addresses={"a": [addr("10.1.1.1")], "b": [addr("8.8.4.4")]})
+    assert external_ipv4(server) == {"address": "8.8.4.4", "source": "globally_routable"}
+
+
+def test_nothing_public():
+    server = dict(id="s", addresses={"private": [addr("10.0.0.5"), addr("198.18.0.10")]}, access_ipv4="")
+    assert external_ipv4(server, [], EXT) == {"address": None, "source": None}
