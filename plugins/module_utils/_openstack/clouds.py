@@ -145,3 +145,64 @@ def external_ipv4(server, ports=None, external_networks=None):
             return {"address": str(address), "source": "globally_routable"}
 
     return {"address": None, "source": None}
+
+
+def _by_cloud(items, key="cloud"):
+    return dict((i.get(key), i) for i in items or [] if isinstance(i, dict))
+
+
+def summary_rows(probed, images=None, servers=None):
+    """Pure: one row per cloud from the probe, the image fan-out and the server boots.
+
+    ``probed`` is the ``clouds`` list of ``clouds_info``; ``images`` the result of
+    the ``image`` module (its ``clouds`` list is read); ``servers`` a list of dicts
+    with ``cloud``, ``id``, ``address``, ``source``, ``failed`` and ``msg``. A
+    cloud's ``status`` is ``failed`` when any stage failed for it.
+    """
+    image_rows = _by_cloud((images or {}).get("clouds"))
+    server_rows = _by_cloud(servers)
+    rows = []
+    for cloud in probed:
+        name = cloud["name"]
+        row = dict(cloud=name, region=cloud.get("region_name") or "-", reachable=bool(cloud.get("reachable") and not cloud.get("error")),
+                   floating_ip_model=cloud.get("floating_ip_model") or "-", image_format=cloud.get("image_format") or "-",
+                   compute=bool(cloud.get("compute")), status="ok", errors=[], image=None, server=None)
+        if cloud.get("error"):
+            row["errors"].append(cloud["error"])
+        if images is not None and row["reachable"]:
+            found = image_rows.get(name)
+            if found is None:
+                row["image"] = "not run"
+            elif found.get("failed"):
+                row["image"] = "failed"
+                row["errors"].append(found.get("msg") or "image upload failed")
+            else:
+                row["image"] = "%s %s" % (found.get("action") or "none", (found.get("id") or "")[:8])
+                row["image_id"] = found.get("id")
+        if servers is not None and row["reachable"]:
+            found = server_rows.get(name)
+            if not row["compute"]:
+                row["server"] = "skipped (no compute service)"
+            elif found is None:
+                row["server"] = "not run"
+            elif found.get("failed"):
+                row["server"] = "failed"
+                row["errors"].append(found.get("msg") or "server boot failed")
+            else:
+                row["server"] = "%s (%s)" % (found.get("address") or "no public IPv4", found.get("source") or "-")
+                row["server_id"] = found.get("id")
+                row["address"] = found.get("address")
+        if row["errors"]:
+            row["status"] = "failed"
+        row["error"] = "; ".join(row.pop("errors"))
+        rows.append(row)
+    return rows
+
+
+def summary_table(rows):
+    """Pure: the summary rows as aligned text lines (the last column is the error, if any)."""
+    columns = [("CLOUD", "cloud"), ("REGION", "region"), ("STATUS", "status"), ("FLOATING-IP", "floating_ip_model"),
+               ("FORMAT", "image_format"), ("IMAGE", "image"), ("SERVER", "server"), ("ERROR", "error")]
+    cells = [[h for h, _k in columns]] + [[str(r.get(k) if r.get(k) not in (None, "") else "-") for _h, k in columns] for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(columns) - 1)]
+    return ["  ".join(c[i].ljust(widths[i]) for i in range(len(widths))) + "  " + c[-1] for c in cells]
