@@ -154,6 +154,7 @@ secure_file:
   type: str
 '''
 
+import re
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
@@ -215,6 +216,16 @@ def _import_methods(conn):
     return list((info.get("import-methods") or {}).get("value") or [])
 
 
+def probe_error(exc):
+    """A short cause: keystoneauth's connection failures carry a whole urllib3 traceback in their text."""
+    message = sdk_message(exc)
+    reason = re.search(r"\[Errno -?\d+\] ([^\"')]+)", message)
+    url = re.search(r"connection to (\S+?):? ", message)
+    if reason and url:
+        return "cannot reach %s (%s)" % (url.group(1), reason.group(1).strip())
+    return message
+
+
 def probe(entry, params):
     """Authenticate against one cloud and find what it offers; errors go into the result."""
     result = dict(name=entry["label"], cloud=entry["cloud"], region_name=entry["region_name"], config=entry["config"],
@@ -249,7 +260,7 @@ def probe(entry, params):
         result["floating_ip_model"] = floating_ip_model(services, result["external_networks"], extensions,
                                                         entry["config"].get("floating_ip_source", "neutron"))
     except Exception as exc:  # pylint: disable=broad-except
-        result["error"] = "Failed to %s cloud %s: %s" % (step, entry["label"], sdk_message(exc))
+        result["error"] = "Failed to %s cloud %s: %s" % (step, entry["label"], probe_error(exc))
         if step != "connect to":
             result["reachable"] = True
     return result

@@ -132,10 +132,15 @@ class CloudUpload(object):
         return images
 
     def family(self):
-        """Every image of the logical name: ours (by property, hidden or not) and any merely named alike."""
+        """Every image of the logical name in this project: ours (by property, hidden or not) and any merely named alike.
+
+        Only images the project owns: an admin sees every project's images, and must neither adopt another
+        project's copy nor rotate it out.
+        """
         found = {}
+        owner = self.conn.current_project_id
         for query in ({NAME_PROP: self.name}, {NAME_PROP: self.name, "os_hidden": "true"}, {"name": self.name}):
-            for image in self.list_images(query):
+            for image in self.list_images(dict(query, owner=owner) if owner else query):
                 found[image["id"]] = image
         return sorted(found.values(), key=lambda i: (i.get("created_at") or "", i["id"]))
 
