@@ -14,7 +14,7 @@ description:
   - Reads C(clouds.yaml) (and C(secure.yaml)) the way openstacksdk does, including C(OS_CLIENT_CONFIG_FILE) and the
     C(OS_*) environment (an C(envvars) entry), picks the entries named by O(clouds) and O(exclude), and returns one
     result per cloud and region. No credential is ever returned.
-  - With O(probe), each selected cloud is contacted concurrently: it authenticates, lists the services of the
+  - With O(probe), each selected cloud is contacted concurrently; the probe authenticates, lists the services of the
     catalog in its region, the disk formats and import methods Glance accepts, whether Neutron and Nova exist, the
     external networks and the floating-IP model (C(neutron), C(provider), C(nova) or C(none)).
   - A cloud that cannot be reached or authenticated is reported with its error in its result and in
@@ -28,6 +28,7 @@ attributes:
     description: Reads only.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
 options:
   clouds:
     description:

@@ -127,7 +127,8 @@ def test_images_fan_out_with_isolation_idempotent(lab, image_file, secrets):
     assert changed[1] >= 1 and changed[2] == 0 and changed[3] == 0, changed
     assert recap(outputs[1])["failed"] == 0, "the unreachable cloud does not fail the play"
     report = (image_file.parent / "report.md").read_text()
-    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in report.splitlines() if line.startswith("| ") and "---" not in line}
+    cells = [[c.strip() for c in line.split("|")[1:-1]] for line in report.splitlines() if line.startswith("| ") and "---" not in line]
+    rows = {c[0]: c[1:] for c in cells}
     assert rows["lab-down"][1] == "failed" and "5999" in rows["lab-down"][6]
     for cloud in ("undercloud", "lab-ops", "lab-east"):
         assert rows[cloud][1] == "ok", rows[cloud]
