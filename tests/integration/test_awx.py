@@ -94,7 +94,8 @@ def test_runner_status_artifacts_and_events_of_the_lab_status(lab, tmp_path):
 
 def test_runner_multicloud_with_an_awx_style_credential(lab, tmp_path, awx_credential):
     path, password = awx_credential
-    survey = {"multicloud_clouds": ["devstack"], "multicloud_fail_fast": False}
+    # Survey answers as AWX sends them: a textarea is one string, a multiple choice "true"/"false" a string.
+    survey = {"multicloud_clouds": "devstack\n", "multicloud_fail_fast": "false", "multicloud_concurrency": 2}
     runner = run_runner(tmp_path, "playbooks/multicloud_probe.yml", extravars=survey, envvars={"OS_CLIENT_CONFIG_FILE": str(path)})
     stdout = runner.stdout.read()
     assert runner.status == "successful", stdout[-3000:]
@@ -104,6 +105,15 @@ def test_runner_multicloud_with_an_awx_style_credential(lab, tmp_path, awx_crede
     # The credential never shows: not in stdout, not in any event AWX stores.
     assert password not in stdout
     assert password not in json.dumps(list(runner.events))
+
+
+def test_survey_spec_names_documented_role_inputs():
+    survey = json.loads((TOP / "docs" / "awx" / "multicloud_images.survey.json").read_text())
+    specs = yaml.safe_load((TOP / "roles" / "multicloud" / "meta" / "argument_specs.yml").read_text())["argument_specs"]["images"]["options"]
+    for question in survey["spec"]:
+        assert question["variable"] in specs, question["variable"]
+        if "choices" in specs[question["variable"]]:
+            assert set(question["choices"]) <= set(specs[question["variable"]]["choices"])
 
 
 def test_runner_reports_a_failed_job_with_the_reason(lab, tmp_path):
