@@ -41,4 +41,5 @@ bench: bootstrap
 	python benchmarks/bench_image_upload.py
 	python benchmarks/bench_heat_noop.py
 	python benchmarks/bench_network_config.py
+	python benchmarks/bench_multicloud.py
 	python benchmarks/undercloud_memory.py
