@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import subprocess
-import tempfile
 import time
 import uuid
 

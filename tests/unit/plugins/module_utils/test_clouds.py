@@ -7,6 +7,8 @@ from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.clouds im
     external_ipv4,
     floating_ip_model,
     select_clouds,
+    summary_rows,
+    summary_table,
     target_label,
 )
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError
@@ -102,3 +104,34 @@ def test_floating_ip_then_public_network_then_global():
 def test_nothing_public():
     server = dict(id="s", addresses={"private": [addr("10.0.0.5"), addr("198.18.0.10")]}, access_ipv4="")
     assert external_ipv4(server, [], EXT) == {"address": None, "source": None}
+
+
+PROBED = [
+    dict(name="a", region_name="r1", reachable=True, error=None, compute=True, floating_ip_model="neutron", image_format="qcow2"),
+    dict(name="b", region_name="r1", reachable=True, error=None, compute=False, floating_ip_model="none", image_format="raw"),
+    dict(name="down", region_name="r1", reachable=False, error="Failed to connect to cloud down: refused", compute=False, image_format="qcow2"),
+]
+
+
+def test_summary_rows_isolate_each_clouds_failure():
+    images = dict(clouds=[dict(cloud="a", action="upload", id="11111111-2222"), dict(cloud="b", failed=True, msg="quota")])
+    servers = [dict(cloud="a", id="s1", address="203.0.113.9", source="floating_ip")]
+    rows = {r["cloud"]: r for r in summary_rows(PROBED, images, servers)}
+    assert rows["a"]["status"] == "ok" and rows["a"]["image"] == "upload 11111111" and rows["a"]["address"] == "203.0.113.9"
+    assert rows["a"]["server"] == "203.0.113.9 (floating_ip)"
+    assert rows["b"]["status"] == "failed" and rows["b"]["error"] == "quota" and rows["b"]["server"] == "skipped (no compute service)"
+    assert rows["down"]["status"] == "failed" and rows["down"]["image"] is None and "refused" in rows["down"]["error"]
+
+
+def test_summary_rows_of_a_probe_only_run_and_a_failed_boot():
+    rows = summary_rows(PROBED)
+    assert [r["status"] for r in rows] == ["ok", "ok", "failed"] and all(r["image"] is None and r["server"] is None for r in rows)
+    rows = summary_rows(PROBED[:1], None, [dict(cloud="a", failed=True, msg="No valid host")])
+    assert rows[0]["status"] == "failed" and rows[0]["server"] == "failed" and rows[0]["error"] == "No valid host"
+
+
+def test_summary_table_aligns_columns_and_keeps_the_error_last():
+    lines = summary_table(summary_rows(PROBED))
+    assert lines[0].split() == ["CLOUD", "REGION", "STATUS", "FLOATING-IP", "FORMAT", "IMAGE", "SERVER", "ERROR"]
+    assert lines[3].startswith("down ") and lines[3].endswith("Failed to connect to cloud down: refused")
+    assert lines[1].index("ok") == lines[0].index("STATUS")
