@@ -92,6 +92,18 @@ def test_runner_status_artifacts_and_events_of_the_lab_status(lab, tmp_path):
     assert "Publish the summary (AWX shows it as an artifact)" in tasks
 
 
+def test_runner_network_config_on_every_machine(lab, tmp_path):
+    """A playbook on many inventory hosts: one event stream, per-host results, per-host artifacts aggregated."""
+    runner = run_runner(tmp_path, "playbooks/network_config.yml")
+    assert runner.status == "successful", runner.stdout.read()[-3000:]
+    machines = {"controller-0", "compute-0", "compute-1", "compute-2"}
+    data = stats_event(runner)
+    assert machines <= set(data["ok"]) and data["failures"] == {} and data["changed"] == {}, "a rerun on the lab changes nothing"
+    assert {h: v["commands"] for h, v in data["artifact_data"]["network_config"].items()} == {h: 0 for h in machines}
+    hosts = {e["event_data"].get("host") for e in runner.events if e.get("event") == "runner_on_ok"}
+    assert machines <= hosts
+
+
 def test_runner_multicloud_with_an_awx_style_credential(lab, tmp_path, awx_credential):
     path, password = awx_credential
     # Survey answers as AWX sends them: a textarea is one string, a multiple choice "true"/"false" a string.
