@@ -1,0 +1,108 @@
+"""playbooks/overcloud_deploy.yml on the lab: plan -> validations -> fleet -> nodes -> network -> steps 1..5 -> report.
+
+Services are the plan's placeholders (busybox from the undercloud registry); the real ones are the next part of the
+overcloud work. What is tested here is the deployment engine: steps in order on every machine, each validated
+before the next, markers, resume, and a rerun that changes nothing.
+"""
+import json
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import TOP, recap, run_playbook
+
+REMOTE_IMAGE = "198.18.0.1:8787/ooo/busybox:latest"
+REPORT = "/var/lib/ooo-undercloud/reports/overcloud-deploy.md"
+DEPLOYED = ["controller-0", "compute-0", "compute-2"]
+
+
+def machine(name, *argv, check=True):
+    return subprocess.run(["podman", "exec", "ooo-lab-" + name] + list(argv), capture_output=True, text=True, check=check)
+
+
+def containers(name):
+    out = machine(name, "podman", "ps", "-a", "--filter", "label=managed_by=ooo.lifecycle", "--format", "json").stdout
+    return {c["Names"][0]: (c["Labels"].get("config_id"), c["State"], c.get("ExitCode")) for c in json.loads(out or "[]")}
+
+
+def summary(output):
+    """The per-step rows of the summary the run printed (STEP SECONDS APPLIED/HOSTS)."""
+    rows = {}
+    for line in output.splitlines():
+        parts = line.strip().strip("-").strip().strip("'\"").split()
+        if len(parts) >= 3 and parts[0].isdigit() and "/" in parts[2]:
+            rows[int(parts[0])] = (parts[2], " ".join(parts[3:]))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def registry_image(lab):
+    subprocess.run(["bash", str(TOP / "scripts" / "busybox_image.sh")], check=True, capture_output=True)
+    subprocess.run(["podman", "push", "--tls-verify=false", "localhost/ooo-busybox:latest", REMOTE_IMAGE], check=True, capture_output=True)
+    return REMOTE_IMAGE
+
+
+@pytest.fixture(scope="module")
+def deployed(registry_image):
+    _rc, first = run_playbook("overcloud_deploy.yml")
+    _rc, again = run_playbook("overcloud_deploy.yml")
+    return first, again
+
+
+def test_deploy_brings_each_role_up_step_by_step(deployed):
+    first, _again = deployed
+    rows = summary(first)
+    assert sorted(rows) == [1, 2, 3, 4, 5], first[-3000:]
+    assert all(applied == "3/3" for applied, _note in rows.values()), rows
+    controller = containers("controller-0")
+    assert controller["mysql"][:2] == ("tripleo_step1", "running") and controller["keystone"][:2] == ("tripleo_step3", "running")
+    assert controller["keystone_db_sync"] == ("tripleo_step2", "exited", 0), "the one-shot ran and exited 0"
+    for compute in ("compute-0", "compute-2"):
+        assert containers(compute)["nova_compute"][:2] == ("tripleo_step4", "running")
+    assert containers("compute-1") == {}, "the quarantined black sheep is not deployed"
+    for host in DEPLOYED:
+        markers = machine(host, "ls", "/var/lib/ooo-lifecycle/deploy-steps").stdout.split()
+        assert markers == ["step_%d.json" % n for n in range(1, 6)]
+    report = open(REPORT).read()
+    assert "| Controller | controller-0 |" in report and "| Compute | compute-0, compute-2 |" in report
+    assert "containers-healthy=PASSED" in report and "undercloud-services=PASSED" in report
+    html = open(REPORT.replace(".md", ".html")).read()
+    assert html.count("<rect ") == 5, "one bar per step in the timeline"
+
+
+def test_rerun_changes_nothing_and_skips_every_step(deployed):
+    _first, again = deployed
+    for host in DEPLOYED + ["localhost"]:
+        assert recap(again, host)["changed"] == 0, (host, again[-3000:])
+    assert all(applied == "0/3" for applied, _note in summary(again).values())
+
+
+def plan_with_failing_step_3():
+    defaults = yaml.safe_load((TOP / "roles" / "plan" / "defaults" / "main.yml").read_text())
+    services = defaults["plan_service_definitions"]
+    services["keystone"]["containers"]["step_3"]["keystone_bootstrap"] = {"image": REMOTE_IMAGE, "detach": False, "command": ["sh", "-c", "exit 3"]}
+    return services
+
+
+def test_failed_step_stops_everyone_and_a_rerun_resumes_there(deployed):
+    rc, output = run_playbook("overcloud_deploy.yml", "-e", json.dumps({"plan_service_definitions": plan_with_failing_step_3()}), check=False)
+    assert rc != 0
+    assert "keystone_bootstrap" in output
+    assert recap(output, "controller-0")["failed"] == 1
+    # No machine went on to step 4: any_errors_fatal stopped the run at step 3 everywhere.
+    assert "Apply and validate step 4" not in output
+    # Back to the plan without the failure: steps 1 and 2 are skipped by their markers, step 3 is applied again
+    # (its failed one-shot removed), 4 and 5 validate as they are.
+    _rc, resumed = run_playbook("overcloud_deploy.yml")
+    rows = summary(resumed)
+    assert rows[1][0] == "0/3" and rows[2][0] == "0/3", rows
+    assert rows[3][0] == "1/3", "only the controller's step 3 changed"
+    assert "keystone_bootstrap" not in containers("controller-0")
+
+
+def test_start_at_step_leaves_earlier_steps_alone(deployed):
+    _rc, output = run_playbook("overcloud_deploy.yml", "-e", "overcloud_start_at_step=4")
+    rows = summary(output)
+    assert rows[1][1] == rows[3][1] == "before the start step", rows
+    assert rows[4][0] == "0/3"
