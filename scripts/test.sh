@@ -42,7 +42,7 @@ units() {
   (cd "$dest" && ansible-test units --venv --python 3.11 --color no)
 }
 molecule_stage() { molecule test --all; }
-integration() { python -m pytest -p no:cacheprovider tests/integration -v; }
+integration() { python -m pytest -p no:cacheprovider tests/integration -v --durations=40; }
 
 for stage in "${stages[@]}"; do
   case $stage in

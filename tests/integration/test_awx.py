@@ -146,12 +146,15 @@ def test_clean_venv_install_from_requirements_txt_runs_a_module(lab, tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     tarball = build_collection(tmp_path / "dist")
     collections = tmp_path / "collections"
-    proc = subprocess.run([str(venv / "bin" / "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(collections), str(tarball)],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Nothing of this checkout's Ansible settings: with them ansible-galaxy finds the collection already "installed"
+    # (the checkout's .collections link) and skips the install.
     env = {k: v for k, v in ansible_env().items() if not k.startswith("ANSIBLE_")}
-    # ansible-core alone: no ansible.posix json callback; the one-line output carries the result as JSON.
     env.update(ANSIBLE_COLLECTIONS_PATH=str(collections), PATH="%s:/usr/bin:/bin" % (venv / "bin"))
+    proc = subprocess.run([str(venv / "bin" / "ansible-galaxy"), "collection", "install", "--no-deps", "--force", "-p", str(collections), str(tarball)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (collections / "ansible_collections" / "ooo" / "lifecycle" / "plugins" / "modules" / "clouds_info.py").exists(), proc.stdout
+    # ansible-core alone: no ansible.posix json callback; the one-line output carries the result as JSON.
     proc = subprocess.run([str(venv / "bin" / "ansible"), "localhost", "-m", "ooo.lifecycle.clouds_info", "-a",
                            json.dumps({"clouds": ["undercloud", "lab-east"]}), "-o", "-e", "ansible_python_interpreter=%s" % (venv / "bin" / "python")],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
