@@ -36,9 +36,19 @@ def summary(output):
     return rows
 
 
+def undeploy():
+    """Every lab machine as before any deployment: no deployment container, config or marker."""
+    for name in DEPLOYED + ["compute-1"]:
+        ids = machine(name, "podman", "ps", "-aq", "--filter", "label=managed_by=ooo.lifecycle", check=False).stdout.split()
+        if ids:
+            machine(name, "podman", "rm", "-f", "-t", "0", *ids, check=False)
+        machine(name, "rm", "-rf", "/var/lib/ooo-lifecycle/deploy-steps", "/var/lib/ooo-lifecycle/container-startup-config", check=False)
+
+
 @pytest.fixture(scope="module")
 def deployed(lab):
-    """Deployed twice; the deployment itself builds and pushes the image when the registry lacks it."""
+    """Deployed twice from nothing; the deployment itself builds and pushes the image when the registry lacks it."""
+    undeploy()
     _rc, first = run_playbook("overcloud_deploy.yml")
     _rc, again = run_playbook("overcloud_deploy.yml")
     return first, again
@@ -80,7 +90,9 @@ def plan_with_failing_step_3():
 
 
 def test_failed_step_stops_everyone_and_a_rerun_resumes_there(deployed):
-    rc, output = run_playbook("overcloud_deploy.yml", "-e", json.dumps({"plan_service_definitions": plan_with_failing_step_3()}), check=False)
+    # The fleet is as the first runs left it: overcloud_fleet=false skips re-enrolling it.
+    rc, output = run_playbook("overcloud_deploy.yml", "-e", json.dumps({"plan_service_definitions": plan_with_failing_step_3(), "overcloud_fleet": False}),
+                              check=False)
     assert rc != 0
     assert "keystone_bootstrap" in output
     assert recap(output, "controller-0")["failed"] == 1
@@ -88,7 +100,7 @@ def test_failed_step_stops_everyone_and_a_rerun_resumes_there(deployed):
     assert "Apply and validate step 4" not in output
     # Back to the plan without the failure: steps 1 and 2 are skipped by their markers, step 3 is applied again
     # (its failed one-shot removed), 4 and 5 validate as they are.
-    _rc, resumed = run_playbook("overcloud_deploy.yml")
+    _rc, resumed = run_playbook("overcloud_deploy.yml", "-e", "overcloud_fleet=false")
     rows = summary(resumed)
     assert rows[1][0] == "0/3" and rows[2][0] == "0/3", rows
     assert rows[3][0] == "1/3", "only the controller's step 3 changed"
@@ -96,7 +108,7 @@ def test_failed_step_stops_everyone_and_a_rerun_resumes_there(deployed):
 
 
 def test_start_at_step_leaves_earlier_steps_alone(deployed):
-    _rc, output = run_playbook("overcloud_deploy.yml", "-e", "overcloud_start_at_step=4")
+    _rc, output = run_playbook("overcloud_deploy.yml", "-e", "overcloud_start_at_step=4 overcloud_fleet=false")
     rows = summary(output)
     assert rows[1][1] == rows[3][1] == "before the start step", rows
     assert rows[4][0] == "0/3"
