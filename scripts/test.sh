@@ -41,7 +41,17 @@ units() {
   local dest; dest=$(collection_copy)
   (cd "$dest" && ansible-test units --venv --python 3.11 --color no)
 }
-molecule_stage() { molecule test --all; }
+# The molecule scenario converges the lab with the main playbook (lab.yml, the overcloud deployed from nothing) and
+# proves a second run changes nothing; its log is kept, and the integration stage then reuses that lab and log
+# instead of running lab.yml again (OOO_LAB_READY, OOO_LAB_LOG: tests/integration/conftest.py).
+molecule_log="$top/.work/molecule.log"
+molecule_stage() {
+  mkdir -p "$top/.work"
+  molecule test --all 2>&1 | tee "$molecule_log"
+  local rc=${PIPESTATUS[0]}
+  if [ "$rc" -eq 0 ]; then export OOO_LAB_READY=1 OOO_LAB_LOG="$molecule_log"; fi
+  return "$rc"
+}
 integration() { python -m pytest -p no:cacheprovider tests/integration -v --durations=40; }
 
 for stage in "${stages[@]}"; do

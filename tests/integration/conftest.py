@@ -1,7 +1,11 @@
 """Integration tests run against the real lab: the undercloud services and the lab machines.
 
 The lab is brought up once per test session with the README's main playbook
-(``playbooks/lab.yml``); set OOO_LAB_READY=1 to reuse a lab that is already up.
+(``playbooks/lab.yml``: the undercloud, the machines and the overcloud deployed on them); set OOO_LAB_READY=1 to
+reuse a lab that is already up, and OOO_LAB_LOG to the output of the run that brought it up (scripts/test.sh does
+both after the molecule scenario converged the lab).
+
+The overcloud tests run first, on the overcloud as the lab run left it, before other tests change the machines.
 """
 import json
 import os
@@ -66,11 +70,22 @@ def run_module(module, args, check=False, diff=False, host="localhost", prefix=(
     return result
 
 
+FIRST = ("test_overcloud_deploy.py", "test_overcloud_update.py", "test_validations.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.path.name
+        return FIRST.index(name) if name in FIRST else len(FIRST)
+    items.sort(key=rank)  # stable: the order within a file is kept
+
+
 @pytest.fixture(scope="session")
 def lab():
-    """The lab, up: returns the output of the run that brought it up."""
+    """The lab, up: returns the output of the run that brought it up ("" when it was up already and no log is known)."""
     if os.environ.get("OOO_LAB_READY") == "1":
-        return ""
+        log = os.environ.get("OOO_LAB_LOG")
+        return Path(log).read_text(errors="replace") if log and Path(log).exists() else ""
     _rc, output = run_playbook("lab.yml", "-v")
     return output
 

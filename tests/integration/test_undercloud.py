@@ -93,7 +93,8 @@ def test_registry_accepts_a_push_and_a_lab_machine_pulls_it(lab):
 
 
 def test_second_run_changes_nothing_and_check_mode_agrees(lab):
-    _rc, output = run_playbook("lab.yml")
+    # The whole lab.yml run twice is molecule's idempotence step (scripts/test.sh); here the undercloud alone.
+    _rc, output = run_playbook("undercloud_install.yml")
     assert recap(output)["changed"] == 0, output[-4000:]
     _rc, output = run_playbook("undercloud_install.yml", "--check")
     assert recap(output)["changed"] == 0, output[-4000:]
