@@ -1,8 +1,8 @@
-"""playbooks/overcloud_deploy.yml on the lab: plan -> validations -> fleet -> nodes -> network -> steps 1..5 -> report.
+"""playbooks/overcloud_deploy.yml on the lab: plan -> validations -> fleet -> nodes -> network -> steps 1..5 -> sanity.
 
-Services are the plan's placeholders (busybox from the undercloud registry); the real ones are the next part of the
-overcloud work. What is tested here is the deployment engine: steps in order on every machine, each validated
-before the next, markers, resume, and a rerun that changes nothing.
+A real overcloud: MariaDB, HAProxy on a VIP, Keystone and Glance on the controller, a light status service on the
+computes, all from the one services image in the undercloud registry. Tested: steps in order on every machine, each
+validated before the next, markers, resume, a rerun that changes nothing, and the overcloud answering through the VIP.
 """
 import json
 import subprocess
@@ -12,7 +12,8 @@ import yaml
 
 from conftest import TOP, recap, run_playbook
 
-REMOTE_IMAGE = "198.18.0.1:8787/ooo/busybox:latest"
+REMOTE_IMAGE = "198.18.0.1:8787/ooo/services:2026.2"
+PASSWORDS = "/etc/ooo-undercloud/overcloud-passwords.yml"
 REPORT = "/var/lib/ooo-undercloud/reports/overcloud-deploy.md"
 DEPLOYED = ["controller-0", "compute-0", "compute-2"]
 
@@ -42,7 +43,9 @@ def undeploy():
         ids = machine(name, "podman", "ps", "-aq", "--filter", "label=managed_by=ooo.lifecycle", check=False).stdout.split()
         if ids:
             machine(name, "podman", "rm", "-f", "-t", "0", *ids, check=False)
-        machine(name, "rm", "-rf", "/var/lib/ooo-lifecycle/deploy-steps", "/var/lib/ooo-lifecycle/container-startup-config", check=False)
+        machine(name, "rm", "-rf", "/var/lib/ooo-lifecycle/deploy-steps", "/var/lib/ooo-lifecycle/container-startup-config",
+                "/var/lib/ooo-lifecycle/container-startup", "/var/lib/config-data/ooo", "/var/lib/ooo-overcloud", check=False)
+        machine(name, "ip", "addr", "del", "198.18.0.250/32", "dev", "lo", check=False)
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +76,9 @@ def test_deploy_brings_each_role_up_step_by_step(deployed):
     controller = containers("controller-0")
     assert controller["mysql"][:2] == ("tripleo_step1", "running") and controller["keystone"][:2] == ("tripleo_step3", "running")
     assert controller["keystone_db_sync"] == ("tripleo_step2", "exited", 0), "the one-shot ran and exited 0"
+    assert controller["haproxy"][:2] == ("tripleo_step1", "running") and controller["glance_api"][:2] == ("tripleo_step4", "running")
     for compute in ("compute-0", "compute-2"):
-        assert containers(compute)["nova_compute"][:2] == ("tripleo_step4", "running")
+        assert containers(compute)["compute_agent"][:2] == ("tripleo_step4", "running")
     assert containers("compute-1") == {}, "the quarantined black sheep is not deployed"
     for host in DEPLOYED:
         markers = machine(host, "ls", "/var/lib/ooo-lifecycle/deploy-steps").stdout.split()
@@ -96,7 +100,8 @@ def test_rerun_changes_nothing_and_skips_every_step(deployed):
 def plan_with_failing_step_3():
     defaults = yaml.safe_load((TOP / "roles" / "plan" / "defaults" / "main.yml").read_text())
     services = defaults["plan_service_definitions"]
-    services["keystone"]["containers"]["step_3"]["keystone_bootstrap"] = {"image": REMOTE_IMAGE, "detach": False, "command": ["sh", "-c", "exit 3"]}
+    services["keystone"]["containers"]["step_3"]["step3_failure"] = {"image": REMOTE_IMAGE, "detach": False, "start_order": 2,
+                                                                     "command": ["sh", "-c", "exit 3"]}
     return services
 
 
@@ -107,7 +112,7 @@ def test_failed_step_stops_everyone_and_a_rerun_resumes_there(deployed):
     rc, output = run_playbook("overcloud_deploy.yml", "-e", json.dumps(dict(quick, plan_service_definitions=plan_with_failing_step_3())),
                               check=False)
     assert rc != 0
-    assert "keystone_bootstrap" in output
+    assert "step3_failure" in output
     assert recap(output, "controller-0")["failed"] == 1
     # No machine went on to step 4: any_errors_fatal stopped the run at step 3 everywhere.
     assert "Apply and validate step 4" not in output
@@ -117,4 +122,27 @@ def test_failed_step_stops_everyone_and_a_rerun_resumes_there(deployed):
     rows = summary(resumed)
     assert rows[1][0] == "0/3" and rows[2][0] == "0/3", rows
     assert rows[3][0] == "1/3", "only the controller's step 3 changed"
-    assert "keystone_bootstrap" not in containers("controller-0")
+    assert "step3_failure" not in containers("controller-0")
+
+
+def test_the_overcloud_answers_through_the_vip_and_keeps_its_secrets(deployed, lab):
+    import openstack
+    first, again = deployed
+    conn = openstack.connect(cloud="overcloud")
+    assert conn.session.get_token(), "a token from the overcloud's Keystone through the VIP"
+    assert {"identity", "image"} <= {s.type for s in conn.identity.services()}
+    images = {i.name: i for i in conn.image.images()}
+    assert images["overcloud-sanity"].status == "active", "the sanity stage uploaded an image through the VIP"
+    assert "sanity:token=PASSED" in again and "sanity:image-upload-list=PASSED" in again
+    stat = machine("controller-0", "podman", "exec", "haproxy", "sh", "-c", "echo 'show stat' | socat stdio unix-connect:/run/haproxy/admin.sock").stdout
+    backends = sorted((row.split(",")[0], row.split(",")[1], row.split(",")[17]) for row in stat.splitlines()
+                      if row and not row.startswith("#") and row.split(",")[1] not in ("FRONTEND", "BACKEND"))
+    assert backends == [("glance_api", "controller-0", "UP"), ("keystone_public", "controller-0", "UP")], backends
+    secrets = yaml.safe_load(open(PASSWORDS))
+    for name, secret in secrets.items():
+        for text in (first, again, lab):
+            assert secret not in text, "overcloud password %s leaked in a deploy output" % name
+    for host in DEPLOYED:
+        listing = machine(host, "sh", "-c", "podman inspect $(podman ps -aq) 2>/dev/null; cat /var/lib/ooo-lifecycle/container-startup-config/*").stdout
+        for name, secret in secrets.items():
+            assert secret not in listing, "overcloud password %s in a container definition on %s" % (name, host)
