@@ -137,7 +137,8 @@ def test_the_overcloud_answers_through_the_vip_and_keeps_its_secrets(deployed, l
     stat = machine("controller-0", "podman", "exec", "haproxy", "sh", "-c", "echo 'show stat' | socat stdio unix-connect:/run/haproxy/admin.sock").stdout
     backends = sorted((row.split(",")[0], row.split(",")[1], row.split(",")[17]) for row in stat.splitlines()
                       if row and not row.startswith("#") and row.split(",")[1] not in ("FRONTEND", "BACKEND"))
-    assert backends == [("glance_api", "controller-0", "UP"), ("keystone_public", "controller-0", "UP")], backends
+    assert backends == [("compute_status", "compute-0", "UP"), ("compute_status", "compute-2", "UP"),
+                        ("glance_api", "controller-0", "UP"), ("keystone_public", "controller-0", "UP")], backends
     secrets = yaml.safe_load(open(PASSWORDS))
     for name, secret in secrets.items():
         for text in (first, again, lab):
