@@ -70,7 +70,31 @@ def run_module(module, args, check=False, diff=False, host="localhost", prefix=(
     return result
 
 
-FIRST = ("test_overcloud_deploy.py", "test_overcloud_update.py", "test_validations.py")
+def machine(name, *argv, check=True):
+    """Run a command in a lab machine (ooo-lab-NAME)."""
+    return subprocess.run(["podman", "exec", "ooo-lab-" + name] + list(argv), capture_output=True, text=True, check=check)
+
+
+def containers(name):
+    """The deployment's containers on a lab machine: name -> (config_id, state, exit code)."""
+    out = machine(name, "podman", "ps", "-a", "--filter", "label=managed_by=ooo.lifecycle", "--format", "json").stdout
+    return {c["Names"][0]: (c["Labels"].get("config_id"), c["State"], c.get("ExitCode")) for c in json.loads(out or "[]")}
+
+
+def container_ids(name):
+    out = machine(name, "podman", "ps", "-a", "--filter", "label=managed_by=ooo.lifecycle", "--format", "json").stdout
+    return {c["Names"][0]: c["Id"] for c in json.loads(out or "[]")}
+
+
+def haproxy_backends(controller="controller-0"):
+    """HAProxy's servers on the controller: sorted (listen, server, status)."""
+    stat = machine(controller, "podman", "exec", "haproxy", "sh", "-c",
+                   "echo 'show stat' | socat stdio unix-connect:/run/haproxy/admin.sock").stdout
+    rows = [row.split(",") for row in stat.splitlines() if row and not row.startswith("#")]
+    return sorted((r[0], r[1], r[17]) for r in rows if r[1] not in ("FRONTEND", "BACKEND"))
+
+
+FIRST = ("test_overcloud_deploy.py", "test_overcloud_scale.py", "test_validations.py")
 
 
 def pytest_collection_modifyitems(items):

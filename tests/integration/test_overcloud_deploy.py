@@ -5,26 +5,16 @@ computes, all from the one services image in the undercloud registry. Tested: st
 validated before the next, markers, resume, a rerun that changes nothing, and the overcloud answering through the VIP.
 """
 import json
-import subprocess
 
 import pytest
 import yaml
 
-from conftest import TOP, recap, run_playbook
+from conftest import TOP, containers, haproxy_backends, machine, recap, run_playbook
 
 REMOTE_IMAGE = "198.18.0.1:8787/ooo/services:2026.2"
 PASSWORDS = "/etc/ooo-undercloud/overcloud-passwords.yml"
 REPORT = "/var/lib/ooo-undercloud/reports/overcloud-deploy.md"
 DEPLOYED = ["controller-0", "compute-0", "compute-2"]
-
-
-def machine(name, *argv, check=True):
-    return subprocess.run(["podman", "exec", "ooo-lab-" + name] + list(argv), capture_output=True, text=True, check=check)
-
-
-def containers(name):
-    out = machine(name, "podman", "ps", "-a", "--filter", "label=managed_by=ooo.lifecycle", "--format", "json").stdout
-    return {c["Names"][0]: (c["Labels"].get("config_id"), c["State"], c.get("ExitCode")) for c in json.loads(out or "[]")}
 
 
 def summary(output):
@@ -134,9 +124,7 @@ def test_the_overcloud_answers_through_the_vip_and_keeps_its_secrets(deployed, l
     images = {i.name: i for i in conn.image.images()}
     assert images["overcloud-sanity"].status == "active", "the sanity stage uploaded an image through the VIP"
     assert "sanity:token=PASSED" in again and "sanity:image-upload-list=PASSED" in again
-    stat = machine("controller-0", "podman", "exec", "haproxy", "sh", "-c", "echo 'show stat' | socat stdio unix-connect:/run/haproxy/admin.sock").stdout
-    backends = sorted((row.split(",")[0], row.split(",")[1], row.split(",")[17]) for row in stat.splitlines()
-                      if row and not row.startswith("#") and row.split(",")[1] not in ("FRONTEND", "BACKEND"))
+    backends = haproxy_backends()
     assert backends == [("compute_status", "compute-0", "UP"), ("compute_status", "compute-2", "UP"),
                         ("glance_api", "controller-0", "UP"), ("keystone_public", "controller-0", "UP")], backends
     secrets = yaml.safe_load(open(PASSWORDS))

@@ -1,0 +1,55 @@
+"""playbooks/overcloud_scale.yml on the lab's overcloud: a compute taken out and brought back, HAProxy following.
+
+Runs after the deployment tests (tests/integration/conftest.py), on the deployed overcloud.
+"""
+import json
+
+import pytest
+
+from conftest import container_ids, containers, haproxy_backends, recap, run_playbook
+
+NODES_FILE = "/var/lib/ooo-undercloud/overcloud-nodes.json"
+QUICK = ["-e", "overcloud_validations=false", "-e", "overcloud_sanity=false"]
+
+
+def compute_backends():
+    return [(server, status) for listen, server, status in haproxy_backends() if listen == "compute_status"]
+
+
+def test_scale_in_then_out_with_haproxy_following(lab):
+    compute0, controller = container_ids("compute-0"), container_ids("controller-0")
+    assert compute_backends() == [("compute-0", "UP"), ("compute-2", "UP")]
+
+    _rc, output = run_playbook("overcloud_scale.yml", "-e", "overcloud_scale_role=Compute",
+                               "-e", json.dumps({"overcloud_scale_remove": ["compute-2"]}), *QUICK)
+    assert compute_backends() == [("compute-0", "UP")], "HAProxy no longer sends to the removed machine"
+    assert containers("compute-2") == {}, "the removed machine's services are stopped and removed"
+    assert json.load(open(NODES_FILE))["Compute"] == ["compute-0"]
+    assert recap(output, "compute-0")["changed"] == 0, "the machine that stays is untouched"
+    assert container_ids("compute-0") == compute0
+    after_in = container_ids("controller-0")
+    assert {k: v for k, v in after_in.items() if k != "haproxy"} == {k: v for k, v in controller.items() if k != "haproxy"}, \
+        "on the controller only HAProxy changed"
+
+    _rc, output = run_playbook("overcloud_scale.yml", "-e", "overcloud_scale_role=Compute", "-e", "overcloud_scale_count=2", *QUICK)
+    assert compute_backends() == [("compute-0", "UP"), ("compute-2", "UP")]
+    assert containers("compute-2")["compute_agent"][:2] == ("tripleo_step4", "running")
+    assert json.load(open(NODES_FILE))["Compute"] == ["compute-0", "compute-2"], "the role keeps compute-0 first"
+    assert container_ids("compute-0") == compute0, "scale-out leaves the deployed machines alone"
+    assert recap(output, "compute-0")["changed"] == 0
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["-e", "overcloud_scale_role=Storage", "-e", "overcloud_scale_count=1"], "overcloud_scale_role: Storage is not a role of the plan; its roles are Compute, Controller"),
+    (["-e", "overcloud_scale_role=Compute", "-e", '{"overcloud_scale_remove": ["compute-1"]}'],
+     "overcloud_scale_remove: compute-1 is not a deployed Compute machine; the role has compute-0, compute-2"),
+    (["-e", "overcloud_scale_role=Compute", "-e", "overcloud_scale_count=1"], "overcloud_scale_count: 1 must be a whole number at least the current count 2"),
+    (["-e", "overcloud_scale_role=Compute"], "nothing to do: give overcloud_scale_count=N"),
+])
+def test_bad_scale_request_is_refused_before_anything_changes(lab, extra, message):
+    before = container_ids("controller-0"), container_ids("compute-2"), open(NODES_FILE).read()
+    rc, output = run_playbook("overcloud_scale.yml", *extra, check=False)
+    assert rc != 0
+    assert message in " ".join(output.split()), output[-2000:]
+    assert recap(output)["changed"] == 0
+    assert (container_ids("controller-0"), container_ids("compute-2"), open(NODES_FILE).read()) == before
