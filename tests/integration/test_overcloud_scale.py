@@ -40,7 +40,8 @@ def test_scale_in_then_out_with_haproxy_following(lab):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["-e", "overcloud_scale_role=Storage", "-e", "overcloud_scale_count=1"], "overcloud_scale_role: Storage is not a role of the plan; its roles are Compute, Controller"),
+    (["-e", "overcloud_scale_role=Storage", "-e", "overcloud_scale_count=1"],
+     "overcloud_scale_role: Storage is not a role of the plan; its roles are Compute, Controller"),
     (["-e", "overcloud_scale_role=Compute", "-e", '{"overcloud_scale_remove": ["compute-1"]}'],
      "overcloud_scale_remove: compute-1 is not a deployed Compute machine; the role has compute-0, compute-2"),
     (["-e", "overcloud_scale_role=Compute", "-e", "overcloud_scale_count=1"], "overcloud_scale_count: 1 must be a whole number at least the current count 2"),
