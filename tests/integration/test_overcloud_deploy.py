@@ -54,6 +54,7 @@ def deployed(lab):
     else:
         undeploy()
         _rc, first = run_playbook("overcloud_deploy.yml", "-e", "overcloud_fleet=false")
+    # The whole lab.yml run again (validations and sanity included) is molecule's idempotence check.
     _rc, again = run_playbook("overcloud_deploy.yml", "-e", "overcloud_fleet=false")
     return first, again
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Probe URLs through the overcloud's VIP until told to stop; write what answered and what failed as JSON.
 
     vip_probe.py --out FILE --stop-file FILE [--interval S] [--timeout S] [--max-seconds S] URL...
