@@ -13,7 +13,7 @@ from conftest import recap, run_module, run_playbook
 
 ROLES = [
     {"name": "Controller", "count": 1, "services": ["mysql", "keystone"], "networks": ["internal_api", "external"]},
-    {"name": "Compute", "count": 1, "services": ["nova_compute"], "networks": ["internal_api", "tenant"]},
+    {"name": "Compute", "count": 1, "services": ["compute_agent"], "networks": ["internal_api", "tenant"]},
     {"name": "CephStorage", "count": 1, "services": [], "networks": ["storage"], "hostname_format": "ceph-%index%"},
 ]
 
@@ -54,9 +54,10 @@ def test_plan_create_scale_and_change_services(plan_name):
     assert out["role_network_config"]["Controller"]["internal_api"]["vlan"] == 20
     steps = out["role_container_configs"]["Controller"]
     assert sorted(steps) == ["step_1", "step_2", "step_3", "step_4", "step_5"]
-    assert sorted(steps["step_1"]) == ["mysql"] and sorted(steps["step_2"]) == ["keystone_db_sync"]
-    assert sorted(steps["step_3"]) == ["keystone"] and steps["step_4"] == {}
-    assert out["role_container_configs"]["Compute"]["step_4"]["nova_compute"]["image"].endswith("/ooo/busybox:latest")
+    assert sorted(steps["step_1"]) == ["mysql", "mysql_bootstrap", "mysql_init"]
+    assert sorted(steps["step_2"]) == ["keystone_db_sync", "keystone_keys"]
+    assert sorted(steps["step_3"]) == ["keystone", "keystone_bootstrap"] and steps["step_4"] == {}
+    assert out["role_container_configs"]["Compute"]["step_4"]["compute_agent"]["image"].endswith("/ooo/services:2026.2")
 
     # Scale out a role: an idempotent stack update.
     scaled = json.loads(json.dumps(ROLES))
@@ -67,11 +68,12 @@ def test_plan_create_scale_and_change_services(plan_name):
 
     # Change a role's service list.
     changed = json.loads(json.dumps(scaled))
-    changed[1]["services"] = ["nova_compute", "ovn_controller"]
+    changed[1]["services"] = ["compute_agent", "haproxy"]
     assert cycle(plan_name, changed) == [1, 1, 0, 0]
     out = outputs(plan_name)
-    assert out["role_services"]["Compute"] == ["nova_compute", "ovn_controller"]
-    assert sorted(out["role_container_configs"]["Compute"]["step_4"]) == ["nova_compute", "ovn_controller"]
+    assert out["role_services"]["Compute"] == ["compute_agent", "haproxy"]
+    assert sorted(out["role_container_configs"]["Compute"]["step_1"]) == ["haproxy"]
+    assert sorted(out["role_container_configs"]["Compute"]["step_4"]) == ["compute_agent"]
     assert out["role_hostnames"]["Compute"] == ["compute-0", "compute-1", "compute-2"], "scaling survived"
 
 

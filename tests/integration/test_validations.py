@@ -7,7 +7,7 @@ import pytest
 from conftest import run_playbook
 
 MACHINE = "ooo-lab-compute-0"
-IMAGE = "198.18.0.1:8787/ooo/busybox:latest"
+IMAGE = "198.18.0.1:8787/ooo/services:2026.2"  # on every deployed machine (the deployment pulls it)
 
 
 def validate(tmp_path, check=True, **extra):
