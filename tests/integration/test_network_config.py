@@ -15,7 +15,8 @@ from conftest import TOP, run_module
 
 MACHINE = "ooo-nettest"
 MACS = {"ctlplane": "52:54:00:00:00:60", "api": "52:54:00:01:00:60", "tenant": "52:54:00:03:00:60"}
-HOST_ARGS = ["-i", MACHINE + ",", "-c", "containers.podman.podman", "-e", "ansible_python_interpreter=/usr/bin/python3"]
+HOST_ARGS = ["-i", MACHINE + ",", "-c", "ooo.lifecycle.nsenter", "-e", "ansible_python_interpreter=/usr/bin/python3",
+             "-e", "ansible_pipelining=true"]
 SAMPLE_DIRS = [os.environ.get("OOO_NETCONFIG_SAMPLES", ""), str(TOP.parent / "shared" / "os-net-config-samples"),
                "/work/shared/os-net-config-samples"]
 SAMPLES = next((Path(d) for d in SAMPLE_DIRS if d and Path(d).is_dir()), None)

@@ -1,13 +1,14 @@
 #!/bin/sh
 # mmdebstrap customize hook: $1 is the root file system of the lab machine image.
-# Configures podman inside the machine for nesting: vfs storage, cgroupfs, no systemd.
+# Configures podman inside the machine for nesting: overlay storage (on the host directory the lab mounts at
+# /var/lib/containers: overlay on overlay is not allowed), cgroupfs, no systemd.
 set -eu
 root="$1"
 registry="$2"
 mkdir -p "$root/etc/containers"
 cat > "$root/etc/containers/storage.conf" <<CONF
 [storage]
-driver = "vfs"
+driver = "overlay"
 runroot = "/run/containers/storage"
 graphroot = "/var/lib/containers/storage"
 CONF
