@@ -9,6 +9,7 @@ The overcloud tests run first, on the overcloud as the lab run left it, before o
 """
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -94,7 +95,8 @@ def haproxy_backends(controller="controller-0"):
     return sorted((r[0], r[1], r[17]) for r in rows if r[1] not in ("FRONTEND", "BACKEND"))
 
 
-FIRST = ("test_overcloud_deploy.py", "test_overcloud_scale.py", "test_overcloud_update.py", "test_validations.py")
+FIRST = ("test_overcloud_deploy.py", "test_overcloud_scale.py", "test_overcloud_update.py", "test_overcloud_upgrade.py",
+         "test_validations.py")
 
 
 def pytest_collection_modifyitems(items):
@@ -104,14 +106,41 @@ def pytest_collection_modifyitems(items):
     items.sort(key=rank)  # stable: the order within a file is kept
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\x1b\]8;;[^\x1b]*\x1b\\")
+BORDER = re.compile(r"^\s*\u2502 ?", re.MULTILINE)
+
+
+def plain(log):
+    """Ansible's output as it would print alone: without colours and without molecule's border."""
+    return BORDER.sub("", ANSI.sub("", log))
+
+
+def _lab_log():
+    log = os.environ.get("OOO_LAB_LOG")
+    return plain(Path(log).read_text(errors="replace")) if log and Path(log).exists() else ""
+
+
 @pytest.fixture(scope="session")
 def lab():
-    """The lab, up: returns the output of the run that brought it up ("" when it was up already and no log is known)."""
+    """The lab, up: returns the output of the run that brought it up ("" when it was up already and no log is known).
+
+    After molecule (scripts/test.sh), that is its converge run: its idempotence run (the second lab.yml) is
+    ``lab_rerun``.
+    """
     if os.environ.get("OOO_LAB_READY") == "1":
-        log = os.environ.get("OOO_LAB_LOG")
-        return Path(log).read_text(errors="replace") if log and Path(log).exists() else ""
+        return _lab_log().split(IDEMPOTENCE)[0]
     _rc, output = run_playbook("lab.yml", "-v")
     return output
+
+
+IDEMPOTENCE = "idempotence: Executing"
+
+
+@pytest.fixture(scope="session")
+def lab_rerun(lab):
+    """The output of the second run of lab.yml on the lab as the first left it (molecule's idempotence step), or None."""
+    parts = _lab_log().split(IDEMPOTENCE) if os.environ.get("OOO_LAB_READY") == "1" else []
+    return parts[1] if len(parts) > 1 and "PLAY RECAP" in parts[1] else None
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,109 @@
+"""playbooks/overcloud_upgrade.yml on the lab's overcloud: the n -> n+1 guard, then a major upgrade with Javelin resources.
+
+Runs after the update tests, on the deployed overcloud (release 2026.2, recorded on every machine as a local fact).
+The next release's image is the services image with the next release's label: the lab has one release of the
+services' code (docs/overcloud.md), so what is proven is the upgrade's flow: the guard before any change, the
+services stopped, every step brought up again from the new image (database migrations included), the release
+recorded, and resources created before it still there after it.
+"""
+import hashlib
+import json
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import container_ids, machine, run_playbook
+
+NEXT = "198.18.0.1:8787/ooo/services:2027.1"
+FACT = "/etc/ansible/facts.d/ooo.fact"
+JAVELIN = "/var/lib/ooo-undercloud/javelin.json"
+DEPLOYED = ["controller-0", "compute-0", "compute-2"]
+QUICK = {"overcloud_validations": False}
+
+
+def release(host):
+    return json.loads(machine(host, "cat", FACT).stdout)["release"]
+
+
+def state():
+    """What an upgrade would change: every deployed machine's containers and release, and the Javelin record."""
+    javelin = subprocess.run(["cat", JAVELIN], capture_output=True, text=True, check=False).stdout
+    return {h: (container_ids(h), release(h)) for h in DEPLOYED}, javelin
+
+
+def upgrade(release_to, image=NEXT, check=True):
+    extra = dict(QUICK, overcloud_upgrade_release=release_to, overcloud_upgrade_image=image)
+    return run_playbook("overcloud_upgrade.yml", "-e", json.dumps(extra), check=check)
+
+
+@pytest.fixture(scope="module")
+def next_image(lab):
+    """The next release's image in the registry: the services image labelled 2027.1."""
+    build = subprocess.run(["podman", "build", "--quiet", "-t", "localhost/ooo-services:2027.1", "-"],
+                           input="FROM localhost/ooo-services:2026.2\nLABEL ooo.release=2027.1\n",
+                           capture_output=True, text=True, check=True)
+    assert build.stdout.strip()
+    subprocess.run(["podman", "push", "--quiet", "--tls-verify=false", "localhost/ooo-services:2027.1", NEXT],
+                   check=True, capture_output=True)
+    return NEXT
+
+
+@pytest.mark.parametrize("target,image,expected", [
+    ("2027.2", NEXT, "2026.2 -> 2027.2 skips 2027.1: upgrade one release at a time (overcloud_upgrade_release=2027.1 first)"),
+    ("2026.1", NEXT, "2026.2 -> 2026.1 is a downgrade, which is not supported"),
+    ("2030.1", NEXT, "overcloud_upgrade_release: 2030.1 is not a known release"),
+    ("2027.1", "198.18.0.1:8787/ooo/services:nope", "198.18.0.1:8787/ooo/services:nope is not in the registry"),
+])
+def test_guard_refuses_before_any_change(next_image, target, image, expected):
+    before = state()
+    assert all(r == "2026.2" for _ids, r in before[0].values()), before
+    rc, output = upgrade(target, image, check=False)
+    flat = " ".join(output.split())
+    assert rc != 0 and expected in flat and "Nothing was changed." in flat, output[-3000:]
+    assert "Deployment step" not in output
+    assert state() == before
+
+
+def test_guard_refuses_mixed_releases(next_image):
+    original = machine("compute-2", "cat", FACT).stdout
+    machine("compute-2", "sh", "-c", "sed -i 's/2026.2/2026.1/' " + FACT)
+    try:
+        before = state()
+        rc, output = upgrade("2027.1", check=False)
+        flat = " ".join(output.split())
+        assert rc != 0, output[-3000:]
+        assert "mixed releases (2026.1 on compute-2; 2026.2 on " in flat, output[-3000:]
+        assert "bring every machine to one release before a major upgrade" in flat
+        assert state() == before
+    finally:
+        subprocess.run(["podman", "exec", "-i", "ooo-lab-compute-2", "sh", "-c", "cat > " + FACT], input=original, text=True, check=True)
+    assert release("compute-2") == "2026.2"
+
+
+def test_upgrade_to_the_next_release_keeps_the_javelin_resources(next_image):
+    import openstack
+    _rc, output = upgrade("2027.1")
+    # Created (and checked) before the upgrade, verified after it.
+    assert output.index("Create the Javelin project and user") < output.index("Deployment step 1") < output.index("Verify the Javelin")
+    flat = " ".join(output.split())
+    assert "javelin:user-token PASSED" in flat and "javelin:image PASSED" in flat, output[-3000:]
+    for host in DEPLOYED:
+        assert release(host) == "2027.1"
+        images = machine(host, "podman", "ps", "--filter", "label=managed_by=ooo.lifecycle", "--format", "{{.Image}}").stdout.split()
+        assert images and set(images) == {NEXT}, (host, images)
+    # The resources, seen from outside: the user's token for its project, the image's bytes.
+    record = json.load(open(JAVELIN))
+    with open("/etc/ooo-undercloud/overcloud-passwords.yml") as f:
+        overcloud = yaml.safe_load(f)
+    conn = openstack.connect(auth_url="http://198.18.0.250:5000/v3", username="javelin", password=overcloud["javelin"],
+                             project_name="javelin", user_domain_name="Default", project_domain_name="Default")
+    assert conn.session.get_token()
+    admin = openstack.connect(cloud="overcloud")
+    image = admin.image.get_image(record["image"]["id"])
+    assert image.status == "active" and image.name == "javelin-image"
+    data = admin.image.download_image(image).content
+    assert hashlib.sha256(data).hexdigest() == record["image"]["sha256"]
+    # The computes' status page says which release answers.
+    status = subprocess.run(["curl", "-sf", "http://198.18.0.250:8780/status.json"], capture_output=True, text=True, check=True).stdout
+    assert json.loads(status)["release"] == "2027.1"
