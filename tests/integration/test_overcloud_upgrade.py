@@ -107,3 +107,13 @@ def test_upgrade_to_the_next_release_keeps_the_javelin_resources(next_image):
     # The computes' status page says which release answers.
     status = subprocess.run(["curl", "-sf", "http://198.18.0.250:8780/status.json"], capture_output=True, text=True, check=True).stdout
     assert json.loads(status)["release"] == "2027.1"
+
+
+def test_a_deployment_of_the_old_release_is_refused_after_the_upgrade(next_image):
+    # The upgraded machines record 2027.1; a deployment that still says 2026.2 would take them back: refused first.
+    before = state()
+    rc, output = run_playbook("overcloud_deploy.yml", "-e", "overcloud_fleet=false", check=False)
+    flat = " ".join(output.split())
+    assert rc != 0 and "runs release 2027.1 and this deployment is 2026.2: changing the release is an upgrade" in flat, output[-3000:]
+    assert "Nothing was changed." in flat and "Deploy the plan stack" not in output
+    assert state() == before

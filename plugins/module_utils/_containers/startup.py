@@ -367,9 +367,11 @@ def plan(config, existing, config_id, managed_by, prefixes, digest=content_diges
                 if labels.get(FILES_LABEL, "") != files_hash:
                     keys.append("(content of %s)" % ", ".join(files) if files else "(bind-mounted content)")
                 entry.update(action="recreate", changed_keys=keys or ["(hash label)"])
-            elif canon["detach"] and not current.get("running") and not (
-                    current.get("state") in ("exited", "stopped") and current.get("exit_code") == 0):
-                # Crashed or never started: start it. One that finished cleanly (exit 0) is left alone, as paunch did.
+            elif canon["detach"] and not current.get("running") and (
+                    canon.get("healthcheck") or not (current.get("state") in ("exited", "stopped") and current.get("exit_code") == 0)):
+                # Crashed, never started, or a service (it has a healthcheck) that was stopped, exit 0 included: start
+                # it, as TripleO's container_manage does. One without a healthcheck that finished cleanly (exit 0) did
+                # its job and is left alone, as paunch did.
                 entry.update(action="start", changed_keys=[])
             elif not canon["detach"] and current.get("exit_code") not in (canon.get("exit_codes") or [0]):
                 entry.update(action="recreate", changed_keys=["(failed before, exit code %s)" % current.get("exit_code")])

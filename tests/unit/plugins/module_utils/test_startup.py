@@ -90,6 +90,14 @@ def test_plan_create_none_recreate_start_remove():
     assert actions[1]["action"] == "recreate" and actions[1]["changed_keys"] == ["user"]
     stopped = dict(current, api=dict(current["api"], running=False))
     assert startup.plan(config, stopped, "s", "m", [], cleanup=False)[0][1]["action"] == "start"
+    # Exited 0: a job that finished (left alone, as paunch did), unless it is a service with a healthcheck, stopped
+    # by an operator or an upgrade, which must run again.
+    stopped_cleanly = dict(current, api=dict(current["api"], running=False, state="exited", exit_code=0))
+    assert startup.plan(config, stopped_cleanly, "s", "m", [], cleanup=False)[0][1]["action"] == "none"
+    service = dict(config, api=dict(config["api"], healthcheck={"test": "true"}))
+    stopped_service = dict(current, **existing("api", startup.canonical(service["api"]), running=False))
+    stopped_service["api"]["state"] = "exited"
+    assert startup.plan(service, stopped_service, "s", "m", [], cleanup=False)[0][1]["action"] == "start"
 
 
 def test_plan_refuses_foreign_container_of_same_name():
