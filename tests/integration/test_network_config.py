@@ -4,6 +4,7 @@ The machine is a privileged container of the lab image (iproute2, Open vSwitch w
 datapath, ping) with three NICs on ctlplane, internal_api and tenant. Every live operation runs
 check -> apply -> check -> apply; the second pair must report no change and no command.
 """
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import TOP, run_module
+from conftest import TOP, VENV_BIN, ansible_env, run_module
 
 MACHINE = "ooo-nettest"
 MACS = {"ctlplane": "52:54:00:00:00:60", "api": "52:54:00:01:00:60", "tenant": "52:54:00:03:00:60"}
@@ -98,14 +99,31 @@ def sample_files():
     return sorted(p for p in SAMPLES.glob("*.yaml") if "network_config" in (yaml.safe_load(p.read_text()) or {}))
 
 
+def run_each(tmp_path, provider, key, values):
+    """The module once per value (one loop in one playbook run: the samples are many); the per-item results."""
+    state = {"config": "rendered", "running_config": "parsed"}[key]
+    (tmp_path / "items.json").write_text(json.dumps({"ooo_items": values}))
+    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{
+        "name": "each", "ignore_errors": True, "loop": "{{ ooo_items }}",
+        "ooo.lifecycle.network_config": {"state": state, "provider": provider, key: "{{ item }}"}}]}]
+    (tmp_path / "each.yml").write_text(json.dumps(play))
+    env = ansible_env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), str(tmp_path / "each.yml"), "-e", "@" + str(tmp_path / "items.json")], cwd=TOP, env=env, capture_output=True, text=True,
+                          timeout=900, check=False)
+    results = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]["results"]
+    assert len(results) == len(values), proc.stderr[-2000:]
+    return results
+
+
 @pytest.mark.skipif(SAMPLES is None, reason="os-net-config samples not found (set OOO_NETCONFIG_SAMPLES)")
 @pytest.mark.parametrize("provider", ["ifupdown", "ifcfg", "nmkeyfile"])
-def test_samples_render_and_parse_back(lab, provider):
+def test_samples_render_and_parse_back(tmp_path, provider):
     """Every sample: rendered -> parsed gives the same model, or the 'unsupported' error names the object."""
+    paths = sample_files()
+    configs = [yaml.safe_load(path.read_text())["network_config"] for path in paths]
+    renders = run_each(tmp_path, provider, "config", configs)
     supported = []
-    for path in sample_files():
-        config = yaml.safe_load(path.read_text())["network_config"]
-        rendered = run_module("ooo.lifecycle.network_config", {"state": "rendered", "provider": provider, "config": config})
+    for path, config, rendered in zip(paths, configs, renders):
         if rendered.get("failed"):
             assert "is not supported by ooo.lifecycle.network_config" in rendered["msg"], (path.name, rendered["msg"])
             kinds = set()
@@ -118,12 +136,13 @@ def test_samples_render_and_parse_back(lab, provider):
             assert any("object type %r" % k in rendered["msg"] for k in kinds), (path.name, rendered["msg"])
             continue
         assert rendered["changed"] is False and rendered["rendered"], path.name
-        parsed = run_module("ooo.lifecycle.network_config", {"state": "parsed", "provider": provider,
-                                                             "running_config": rendered["rendered"]})
-        assert parsed["parsed"] == rendered["after"], path.name
-        supported.append(path.name)
+        supported.append((path.name, rendered))
+    parses = run_each(tmp_path, provider, "running_config", [r["rendered"] for _name, r in supported])
+    for (name, rendered), parsed in zip(supported, parses):
+        assert not parsed.get("failed"), (name, parsed.get("msg"))
+        assert parsed["parsed"] == rendered["after"], name
     # the samples of the types the module supports all made it
-    assert {"bond.yaml", "bridge_vlan.yaml", "interface.yaml", "linux_bond.yaml", "linux_bridge.yaml"} <= set(supported)
+    assert {"bond.yaml", "bridge_vlan.yaml", "interface.yaml", "linux_bond.yaml", "linux_bridge.yaml"} <= {n for n, _r in supported}
 
 
 def test_rendered_touches_nothing_and_mapping_files_load(machine):
