@@ -108,7 +108,8 @@ def run_each(tmp_path, provider, key, values):
         "ooo.lifecycle.network_config": {"state": state, "provider": provider, key: "{{ item }}"}}]}]
     (tmp_path / "each.yml").write_text(json.dumps(play))
     env = ansible_env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-    proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), str(tmp_path / "each.yml"), "-e", "@" + str(tmp_path / "items.json")], cwd=TOP, env=env, capture_output=True, text=True,
+    argv = [str(VENV_BIN / "ansible-playbook"), str(tmp_path / "each.yml"), "-e", "@" + str(tmp_path / "items.json")]
+    proc = subprocess.run(argv, cwd=TOP, env=env, capture_output=True, text=True,
                           timeout=900, check=False)
     results = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]["results"]
     assert len(results) == len(values), proc.stderr[-2000:]
