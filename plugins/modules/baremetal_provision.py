@@ -52,6 +52,15 @@ options:
     type: str
     default: fail
     choices: [fail, retry, maintenance]
+  power:
+    description:
+      - The power state each node is left in once it reached O(target) (or, without O(target), at once). C(on) from
+        its disk for a node that is not C(active) (boot device C(disk), persistent), so that a machine that already
+        has its operating system runs it; C(off). A node already in that power state is left alone.
+      - Power actions are allowed on nodes in maintenance.
+    type: str
+    choices: ["on", "off"]
+    version_added: 0.2.0
   poll_interval:
     description: Seconds between two looks at a node in a transitional state.
     type: float
@@ -69,8 +78,8 @@ options:
   target:
     description:
       - The state to reach. C(inspected) is C(manageable) after an inspection; C(undeployed) is C(available) after an undeploy.
+      - Required unless O(power) is given.
     type: str
-    required: true
     choices: [manageable, inspected, available, active, undeployed]
 '''
 
@@ -106,6 +115,10 @@ nodes:
       description: The provision verbs run (in check mode, planned), in order.
       type: list
       elements: str
+    power:
+      description: Present when O(power) changed (in check mode, would change) the node's power, the state it was set to.
+      type: str
+      sample: power on
     attempts:
       description: How many times the node was tried.
       type: int
@@ -144,12 +157,13 @@ def run_module(module):
     conn = open_connection(module.params)
     worker = Provisioner(conn, module.params, module.check_mode)
     results = worker.run(module.params["nodes"])
-    changed = any(r["verbs"] for r in results)
+    changed = any(r["verbs"] or r.get("power") for r in results)
     out = dict(changed=changed, nodes=results, writes=worker.writes)
     failed = [r for r in results if r.get("failed")]
     if failed and module.params["on_failure"] != "maintenance":
         reasons = "; ".join(r["msg"] for r in failed[:10])
-        out["msg"] = "Failed to bring %d of %d nodes to %s: %s" % (len(failed), len(results), module.params["target"], reasons)
+        goal = " and ".join(x for x in (module.params["target"], module.params["power"] and "power " + module.params["power"]) if x)
+        out["msg"] = "Failed to bring %d of %d nodes to %s: %s" % (len(failed), len(results), goal, reasons)
         module.fail_json(**out)
     return out
 
@@ -166,8 +180,10 @@ def main():
             poll_interval=dict(type="float", default=1.0),
             retries=dict(type="int", default=1),
             skip_maintenance=dict(type="bool", default=True),
-            target=dict(type="str", required=True, choices=["manageable", "inspected", "available", "active", "undeployed"]),
+            power=dict(type="str", choices=["on", "off"]),
+            target=dict(type="str", choices=["manageable", "inspected", "available", "active", "undeployed"]),
         ),
+        required_one_of=[("target", "power")],
         supports_check_mode=True,
     )
     protect_secrets(module)

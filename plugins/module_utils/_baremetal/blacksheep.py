@@ -221,6 +221,43 @@ def metrics_from_inventory(inventory, plugin_data=None):
                         ("disk_write_mbps", "bench_disk_write_mbps"), ("disk_read_mbps", "bench_disk_read_mbps")):
         if bench.get(key) is not None:
             out[metric] = bench[key]
+    out.update(metrics_from_extra(plugin_data.get("extra")))
+    return out
+
+
+def _number(value):
+    """A number from hardware-detect's values (ints, or strings such as '1234'); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    try:
+        return float(value) if "." in str(value) else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def metrics_from_extra(extra):
+    """The benchmark results of hardware-detect (IPA's extra-hardware collector), as Ironic's extra-hardware hook stores
+    them: {category: {item: {key: value}}}. CPU: sysbench events per second on the first logical CPU and on all of
+    them; memory: the forked 1M-block bandwidth; disk: fio's standalone 1M read and write (KB/s, given in MB/s)."""
+    out = {}
+    extra = extra or {}
+    cpu = extra.get("cpu") or {}
+    _num = _number
+    for item, metric in (("logical_0", "bench_cpu_single"), ("logical", "bench_cpu_all")):
+        value = _num((cpu.get(item) or {}).get("loops_per_sec"))
+        if value is not None:
+            out[metric] = value
+    memory = _num((cpu.get("logical") or {}).get("forked_bandwidth_1M"))
+    if memory is not None:
+        out["bench_memory_mbps"] = memory
+    for disk in sorted(extra.get("disk") or {}):
+        values = extra["disk"][disk] or {}
+        for key, metric in (("standalone_read_1M_KBps", "bench_disk_read_mbps"), ("standalone_write_1M_KBps", "bench_disk_write_mbps")):
+            value = _num(values.get(key))
+            if value is not None and metric not in out:
+                out[metric] = round(value / 1024.0, 1)
     return out
 
 

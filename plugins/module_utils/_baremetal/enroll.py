@@ -50,6 +50,8 @@ def load_entries(params, read_file):
 
 def prepare(entries, drivers=None):
     """Normalize and validate the whole fleet; raise ValidationError with every problem."""
+    if not entries:
+        raise ValidationError(["nodes: the fleet is empty; give at least one node (nodes, or a nodes_file with a 'nodes' list)"])
     nodes = []
     conversions = {}
     for index, entry in enumerate(entries):
@@ -84,17 +86,23 @@ class Fleet(object):
             return None
 
     def read(self, names):
+        """The named nodes, their ports by node ID, and who holds every MAC Ironic knows ({mac: node name or ID})."""
         wanted = set(names)
         try:
-            nodes = {n.name: n for n in self.conn.baremetal.nodes(details=True) if n.name in wanted}
+            every = list(self.conn.baremetal.nodes(details=True))
+            nodes = {n.name: n for n in every if n.name in wanted}
+            label = {n.id: n.name or n.id for n in every}
             ids = {n.id for n in nodes.values()}
             ports = {}
+            holders = {}
             for port in self.conn.baremetal.ports(details=True):
+                holders[fleet.normalize_mac(port.address)] = (port.node_id, label.get(port.node_id, port.node_id))
                 if port.node_id in ids:
                     ports.setdefault(port.node_id, []).append({"address": port.address, "pxe_enabled": port.is_pxe_enabled,
                                                                "uuid": port.id})
         except Exception as exc:  # pylint: disable=broad-except
             raise APIError(failed("read", "bare-metal nodes", None, sdk_message(exc)))
+        self.holders = holders
         return nodes, ports
 
     def _write(self, what, fn, *args, **kwargs):
@@ -128,6 +136,11 @@ class Fleet(object):
 
     def present(self, nodes):
         current, ports = self.read([n["name"] for n in nodes])
+        # A MAC that Ironic already holds for another node would fail that node's port creation part-way through
+        # the fleet: refused here, before the first write.
+        problems = fleet.foreign_macs(nodes, {name: node.id for name, node in current.items()}, self.holders)
+        if problems:
+            raise ValidationError(problems)
         plans = []
         for node in nodes:
             have = current.get(node["name"])

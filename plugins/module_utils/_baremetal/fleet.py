@@ -241,6 +241,23 @@ def validate(nodes, drivers=None, conversion_problems=None):
     return problems
 
 
+def foreign_macs(nodes, ids, holders):
+    """Pure: the ports of ``nodes`` whose MAC Ironic already holds for another node.
+
+    ``ids`` maps the name of each node that exists to its ID; ``holders`` maps every MAC Ironic holds to
+    (node ID, node name or ID).
+    """
+    problems = []
+    for node in nodes:
+        own = ids.get(node["name"])
+        for pindex, port in enumerate(node.get("ports") or []):
+            holder = holders.get(normalize_mac(port.get("address")))
+            if holder is not None and holder[0] != own:
+                problems.append("node %s: ports[%d].address %s is already a port of Ironic node %s; a MAC belongs to one "
+                                "node: fix the MAC, or remove that port (or node) first" % (node["name"], pindex, port["address"], holder[1]))
+    return problems
+
+
 def secrets_of(info):
     """Pure: the secret values of driver_info, by key."""
     return {k: v for k, v in (info or {}).items() if k in SECRET_KEYS and v not in (None, "")}

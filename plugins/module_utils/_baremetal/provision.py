@@ -66,7 +66,29 @@ class Provisioner(object):
             raise APIError("Failed to read node %s: %s" % (node.name or node.id, sdk_message(exc)))
 
     def plan(self, node):
+        if not self.p.get("target"):
+            return []
         return states.route(node.provision_state, self.p["target"], inspected=self._inspected(node))
+
+    def _power(self, node, result, deadline):
+        """Bring the node's power to ``power`` (on: from its disk, as a machine that already has its OS)."""
+        want = "power %s" % self.p["power"]
+        if node.power_state == want:
+            return
+        result["power"] = want
+        if self.check_mode:
+            return
+        if want == "power on" and node.provision_state != "active":
+            # An active node boots as Ironic deployed it; any other boots from its disk, not into a ramdisk.
+            self._write("Failed to set the boot device of node %s" % node.name, self.conn.baremetal.set_node_boot_device,
+                        node.id, "disk", persistent=True)
+        self._write("Failed to %s node %s" % (want, node.name), self.conn.baremetal.set_node_power_state, node.id, want)
+        wait_for(lambda: self._get(node.id), lambda n: n.power_state == want or bool(n.last_error and n.target_power_state is None),
+                 timeout=max(1.0, deadline - time.monotonic()), interval=self.p["poll_interval"],
+                 what="node %s to %s" % (node.name, want))
+        after = self._get(node.id)
+        if after.power_state != want:
+            raise OOOError("Failed to %s node %s: %s" % (want, node.name, after.last_error or "power state is %s" % after.power_state))
 
     def drive(self, ident, node=None):
         started = time.monotonic()
@@ -74,17 +96,23 @@ class Provisioner(object):
         node = node if node is not None else self._get(ident)
         result = {"name": node.name, "uuid": node.id, "before": node.provision_state, "verbs": [], "attempts": 1}
         if node.is_maintenance and self.p.get("skip_maintenance") and not states.is_transitional(node.provision_state) \
-                and self.plan(node):
+                and self.p.get("target") and self.plan(node):
             # Ironic refuses most verbs on a node in maintenance; quarantined nodes are set aside, not failed.
             result.update(after=node.provision_state, skipped=True, seconds=0.0,
                           msg="Skipped node %s: in maintenance (%s)" % (node.name, node.maintenance_reason or "no reason given"))
             return result
         try:
+            if not self.p.get("target"):
+                self._power(node, result, deadline)
+                result["after"] = node.provision_state
+                return self._done(result, started)
             if self.check_mode:
                 verbs = self.plan(node) if not states.is_transitional(node.provision_state) else ["(wait)"]
                 result.update(verbs=verbs or [], after=self.p["target"] if verbs is not None else node.provision_state)
                 if verbs is None:
                     raise OOOError("Failed to provision node %s: no way from %s to %s" % (node.name, node.provision_state, self.p["target"]))
+                if self.p.get("power"):
+                    self._power(node, result, deadline)
                 return result
             retries_left = self.p["retries"] if self.p["on_failure"] == "retry" else 0
             inspected_now = False
@@ -121,6 +149,8 @@ class Provisioner(object):
                 result["verbs"].append(verb)
                 inspected_now = inspected_now or verb == "inspect"
                 node = after if getattr(after, "provision_state", None) else self._get(node.id)
+            if self.p.get("power"):
+                self._power(self._get(node.id), result, deadline)
         except OOOError as exc:
             result.update(failed=True, msg=exc.message)
             if self.p["on_failure"] == "maintenance" and not self.check_mode:
@@ -133,6 +163,10 @@ class Provisioner(object):
             elif self.p["on_failure"] == "fail":
                 self.stop.set()
         result["after"] = result.get("after") or self._get(result["uuid"]).provision_state
+        return self._done(result, started)
+
+    @staticmethod
+    def _done(result, started):
         result["seconds"] = round(time.monotonic() - started, 2)
         return result
 

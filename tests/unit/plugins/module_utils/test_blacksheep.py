@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal import report
+from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal import blacksheep, report
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.blacksheep import (
     DEFAULT_METRICS, describe, find_black_sheep, mad, median, merge_metrics, metrics_from_inventory, profile_of)
 
@@ -117,3 +117,13 @@ def test_reports_name_the_black_sheep_and_its_metric():
     assert page.count("<svg") == 2  # one chart per numeric metric and profile
     assert page.count('class="sheep" x=') == 1
     assert 'data-metric="memory_mb"' in page and "median 4096" in page
+
+
+def test_metrics_from_hardware_detect_extra_data():
+    extra = {"cpu": {"logical": {"number": 2, "loops_per_sec": 2400, "forked_bandwidth_1M": "5120"},
+                     "logical_0": {"loops_per_sec": "1210", "bogomips": "4800.00"}},
+             "disk": {"sda": {"standalone_read_1M_KBps": 204800, "standalone_read_1M_IOps": 200}}}
+    metrics = blacksheep.metrics_from_inventory({}, {"extra": extra})
+    assert metrics == {"bench_cpu_all": 2400, "bench_cpu_single": 1210, "bench_memory_mbps": 5120, "bench_disk_read_mbps": 200.0}
+    assert blacksheep.metrics_from_extra({"cpu": {"logical_0": {"loops_per_sec": "n/a"}}}) == {}
+    assert blacksheep.metrics_from_extra(None) == {}

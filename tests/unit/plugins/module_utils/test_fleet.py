@@ -102,3 +102,18 @@ def test_secret_digest_is_salted():
     assert fleet.secrets_match({"ipmi_password": "pw"}, one)
     assert not fleet.secrets_match({"ipmi_password": "other"}, one)
     assert fleet.secrets_match({}, None)
+
+
+def test_foreign_macs_names_the_node_the_port_and_the_holder():
+    nodes = [{"name": "n1", "ports": [{"address": "52:54:00:00:00:01"}, {"address": "52:54:00:00:00:02"}]},
+             {"name": "n2", "ports": [{"address": "52:54:00:00:00:03"}]}]
+    holders = {"52:54:00:00:00:01": ("id-1", "n1"),          # n1's own port: fine
+               "52:54:00:00:00:02": ("id-9", "other-node"),  # held by a node outside the fleet
+               "52:54:00:00:00:03": ("id-1", "n1")}          # n2 (new) wants a MAC of n1
+    problems = fleet.foreign_macs(nodes, {"n1": "id-1"}, holders)
+    assert problems == [
+        "node n1: ports[1].address 52:54:00:00:00:02 is already a port of Ironic node other-node; a MAC belongs to one node: "
+        "fix the MAC, or remove that port (or node) first",
+        "node n2: ports[0].address 52:54:00:00:00:03 is already a port of Ironic node n1; a MAC belongs to one node: "
+        "fix the MAC, or remove that port (or node) first"]
+    assert fleet.foreign_macs(nodes[:1], {"n1": "id-1"}, {"52:54:00:00:00:01": ("id-1", "n1")}) == []

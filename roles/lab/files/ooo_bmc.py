@@ -1,0 +1,298 @@
+"""The lab's BMC: sushy-tools' dynamic Redfish emulator, with a systems driver that maps each Redfish system to a
+lab machine's podman container.
+
+  ooo_bmc.py --config FILE                                         run the emulator
+  ooo_bmc.py htpasswd --user U --password-file F --output H        write H (bcrypt) unless it already holds U with
+                                                                   that password; prints "changed" or "unchanged"
+
+FILE is a sushy-tools configuration (a Python file: SUSHY_EMULATOR_LISTEN_IP, SUSHY_EMULATOR_LISTEN_PORT,
+SUSHY_EMULATOR_AUTH_FILE, ...) with two settings of ours:
+
+  OOO_BMC_MACHINES  a JSON file: [{"name", "uuid", "container", "macs": [...], "memory_mb", "cpus", "networks": [podman
+                    --network values], "extra": [podman run arguments], "disk": file, "disk_gb"}, ...]
+  OOO_BMC_RAMDISK_IMAGE  the ramdisk's podman image
+  OOO_BMC_RAMDISK_CMDLINE  the boot parameters the ramdisk gets (as a PXE server would give them)
+  OOO_BMC_STATE     a JSON file where each system's boot device and boot mode are kept across restarts
+
+A machine has two ways to run, never both at once:
+  its OS          the machine's container (ooo-lab-NAME), booted with boot device Hdd
+  its ramdisk     ironic-python-agent (ooo-lab-NAME-ramdisk, from the ramdisk image), booted with boot device Pxe:
+                  not privileged, on the machine's networks with its MACs and addresses, its CPU set and memory
+                  limit, with exactly one block device, the machine's disk (a loop device over its file) as /dev/sda,
+                  and the boot parameters in /etc/ooo-lab-ramdisk (the container shares the host's /proc/cmdline)
+
+What a Redfish call does to the machine:
+  power state          On when its OS or its ramdisk runs, else Off (a container stopped by hand is Off)
+  On / ForceOn         boots from the boot device: Pxe runs the ramdisk, Hdd (or anything else) starts the OS
+  ForceOff             stops what runs at once (a ramdisk is removed: it lives in memory)
+  GracefulShutdown     podman stop (the machine's init gets SIGTERM, then SIGKILL after the stop timeout)
+  ForceRestart         ForceOff, then On; GracefulRestart: GracefulShutdown, then On
+  PushPowerButton      On when off, GracefulShutdown when on
+  boot device / mode   recorded (Pxe, Hdd, Cd; UEFI, Legacy), used at the next power on
+  NICs                 the machine's MACs
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+
+from sushy_tools import error
+from sushy_tools.emulator import main as emulator
+from sushy_tools.emulator.resources.systems.base import AbstractSystemsDriver
+
+BOOT_DEVICES = ("Pxe", "Hdd", "Cd")
+BOOT_MODES = ("UEFI", "Legacy")
+PODMAN_TIMEOUT = 120
+
+
+def podman(*args):
+    """Run podman; return (rc, stdout, stderr)."""
+    proc = subprocess.run(("podman",) + args, capture_output=True, text=True, timeout=PODMAN_TIMEOUT, check=False)
+    return proc.returncode, proc.stdout.strip(), proc.stderr.strip()
+
+
+class PodmanDriver(AbstractSystemsDriver):
+    """Redfish systems backed by the lab's podman containers."""
+
+    @classmethod
+    def initialize(cls, config, logger, *args, **kwargs):
+        cls._config = config
+        cls._logger = logger
+        return cls
+
+    def __init__(self):
+        with open(self._config["OOO_BMC_MACHINES"]) as handle:
+            machines = json.load(handle)
+        self._machines = {m["uuid"]: m for m in machines}
+        self._by_name = {m["name"]: m["uuid"] for m in machines}
+        self._state_file = self._config["OOO_BMC_STATE"]
+        self._lock = threading.Lock()
+
+    # -- lookup --------------------------------------------------------------------------------------------------
+
+    def _get(self, identity):
+        machine = self._machines.get(identity)
+        if machine is None and identity in self._by_name:
+            raise error.AliasAccessError(self._by_name[identity])
+        if machine is None:
+            raise error.NotFound("System %s was not found" % identity)
+        return machine
+
+    @property
+    def driver(self):
+        return "<ooo-podman>"
+
+    @property
+    def systems(self):
+        return list(self._machines)
+
+    def uuid(self, identity):
+        try:
+            return self._get(identity)["uuid"]
+        except error.AliasAccessError as exc:
+            return str(exc)
+
+    def name(self, identity):
+        try:
+            return self._get(identity)["name"]
+        except error.AliasAccessError:
+            return identity
+
+    # -- persisted settings (boot device and mode) ---------------------------------------------------------------
+
+    def _settings(self):
+        try:
+            with open(self._state_file) as handle:
+                return json.load(handle)
+        except (OSError, ValueError):
+            return {}
+
+    def _remember(self, identity, **changes):
+        with self._lock:
+            state = self._settings()
+            state.setdefault(identity, {}).update(changes)
+            directory = os.path.dirname(self._state_file)
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".state-")
+            with os.fdopen(fd, "w") as handle:
+                json.dump(state, handle, indent=1, sort_keys=True)
+            os.replace(tmp, self._state_file)
+
+    def _setting(self, identity, key, default):
+        return self._settings().get(identity, {}).get(key, default)
+
+    # -- power ---------------------------------------------------------------------------------------------------
+
+    def _running(self, container):
+        rc, out, _err = podman("container", "inspect", "--format", "{{.State.Running}}", container)
+        return rc == 0 and out == "true"
+
+    @staticmethod
+    def _ramdisk(machine):
+        return machine["container"] + "-ramdisk"
+
+    def get_power_state(self, identity):
+        machine = self._get(identity)
+        return "On" if self._running(machine["container"]) or self._running(self._ramdisk(machine)) else "Off"
+
+    def _podman(self, machine, state, *argv):
+        rc, _out, err = podman(*argv)
+        self._logger.info("%s: podman %s -> %d %s", machine["name"], " ".join(argv), rc, err)
+        if rc != 0:
+            raise error.FishyError("Failed to set the power state of %s to %s: podman %s: %s"
+                                   % (machine["name"], state, argv[0], err or "exit code %d" % rc))
+
+    def _off(self, machine, state, graceful):
+        timeout = str(self._config.get("OOO_BMC_STOP_TIMEOUT", 10) if graceful else 0)
+        if self._running(machine["container"]):
+            self._podman(machine, state, "stop", "--time", timeout, machine["container"])
+        ramdisk = self._ramdisk(machine)
+        if self._running(ramdisk):
+            self._podman(machine, state, "stop", "--time", timeout, ramdisk)
+
+    def _on(self, machine, state):
+        boot = self._setting(machine["uuid"], "boot_device", "Hdd")
+        ramdisk = self._ramdisk(machine)
+        podman("rm", "--force", "--time", "0", ramdisk)  # what ran in memory before is gone
+        if boot == "Pxe":
+            self._podman(machine, state, *self._ramdisk_argv(machine))
+        else:
+            self._podman(machine, state, "start", machine["container"])
+
+    def _loop_device(self, machine):
+        """The machine's disk as a loop device over its file (attached once, partitions scanned)."""
+        disk = machine["disk"]
+        if not os.path.exists(disk):
+            raise error.FishyError("Failed to power on %s: its disk %s does not exist" % (machine["name"], disk))
+        proc = subprocess.run(["losetup", "--associated", disk, "--noheadings", "--output", "NAME"], capture_output=True,
+                              text=True, check=False)
+        names = proc.stdout.split()
+        if names:
+            return names[0]
+        proc = subprocess.run(["losetup", "--find", "--show", "--partscan", disk], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise error.FishyError("Failed to power on %s: losetup %s: %s" % (machine["name"], disk, proc.stderr.strip()))
+        return proc.stdout.strip()
+
+    def _ramdisk_argv(self, machine):
+        boot_dir = os.path.join(os.path.dirname(self._state_file), machine["name"])
+        os.makedirs(boot_dir, exist_ok=True)
+        with open(os.path.join(boot_dir, "cmdline"), "w") as handle:
+            handle.write(self._config.get("OOO_BMC_RAMDISK_CMDLINE", "") + "\n")
+        with open(os.path.join(boot_dir, "machine"), "w") as handle:
+            handle.write(machine["name"] + "\n")
+        argv = ["run", "--detach", "--name", self._ramdisk(machine), "--hostname", machine["name"],
+                "--label", "ooo.lab=%s" % self._config.get("OOO_BMC_LAB", "ooo-lab"), "--label", "ooo.ramdisk-of=" + machine["name"]]
+        argv += ["--network=" + network for network in machine.get("networks", [])]
+        argv += list(machine.get("extra", []))
+        # Not privileged: the disk is the one block device the ramdisk has.
+        argv += ["--device", self._loop_device(machine) + ":/dev/sda:rwm",
+                 "--volume", boot_dir + ":/etc/ooo-lab-ramdisk:ro",
+                 self._config["OOO_BMC_RAMDISK_IMAGE"]]
+        return argv
+
+    def set_power_state(self, identity, state):
+        machine = self._get(identity)
+        on = self.get_power_state(identity) == "On"
+        if state == "PushPowerButton":
+            state = "GracefulShutdown" if on else "On"
+        if state in ("On", "ForceOn"):
+            if not on:
+                self._on(machine, state)
+        elif state in ("ForceOff", "GracefulShutdown"):
+            self._off(machine, state, graceful=state == "GracefulShutdown")
+        elif state in ("ForceRestart", "GracefulRestart"):
+            self._off(machine, state, graceful=state == "GracefulRestart")
+            self._on(machine, state)
+        else:
+            raise error.NotSupportedError("Power state %s is not supported by the lab's machines" % state)
+
+    # -- boot ----------------------------------------------------------------------------------------------------
+
+    def get_boot_device(self, identity):
+        return self._setting(self._get(identity)["uuid"], "boot_device", "Hdd")
+
+    def set_boot_device(self, identity, boot_source):
+        if boot_source not in BOOT_DEVICES:
+            raise error.BadRequest("Boot device %s is not one of %s" % (boot_source, ", ".join(BOOT_DEVICES)))
+        self._remember(self._get(identity)["uuid"], boot_device=boot_source)
+
+    def get_boot_mode(self, identity):
+        return self._setting(self._get(identity)["uuid"], "boot_mode", "UEFI")
+
+    def set_boot_mode(self, identity, boot_mode):
+        if boot_mode not in BOOT_MODES:
+            raise error.BadRequest("Boot mode %s is not one of %s" % (boot_mode, ", ".join(BOOT_MODES)))
+        self._remember(self._get(identity)["uuid"], boot_mode=boot_mode)
+
+    def get_secure_boot(self, identity):
+        self._get(identity)
+        return False
+
+    def set_secure_boot(self, identity, secure):
+        raise error.NotSupportedError("The lab's machines have no secure boot")
+
+    # -- hardware ------------------------------------------------------------------------------------------------
+
+    def get_total_memory(self, identity):
+        """GiB: the machine's memory limit, else the host's memory."""
+        memory_mb = self._get(identity).get("memory_mb")
+        if not memory_mb:
+            with open("/proc/meminfo") as handle:
+                memory_mb = int(handle.readline().split()[1]) // 1024
+        return max(1, int(memory_mb) // 1024)
+
+    def get_total_cpus(self, identity):
+        """The machine's CPU set, else the host's CPUs."""
+        return int(self._get(identity).get("cpus") or os.cpu_count())
+
+    def get_nics(self, identity):
+        return [{"id": mac, "mac": mac} for mac in self._get(identity).get("macs", [])]
+
+
+def htpasswd(user, password_file, output):
+    """Write the emulator's basic-auth file from the password file (the password never appears in argv)."""
+    import bcrypt  # pylint: disable=import-outside-toplevel
+    with open(password_file, "rb") as handle:
+        password = handle.read().strip()
+    try:
+        with open(output, "rb") as handle:
+            name, _sep, digest = handle.read().strip().partition(b":")
+        if name == user.encode() and digest and bcrypt.checkpw(password, digest):
+            return "unchanged"
+    except (OSError, ValueError):
+        pass
+    line = user.encode() + b":" + bcrypt.hashpw(password, bcrypt.gensalt()) + b"\n"
+    fd = os.open(output + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(line)
+    os.replace(output + ".tmp", output)
+    return "changed"
+
+
+def main():
+    if sys.argv[1:2] == ["htpasswd"]:
+        parser = argparse.ArgumentParser(prog="ooo_bmc.py htpasswd")
+        parser.add_argument("--user", required=True)
+        parser.add_argument("--password-file", required=True)
+        parser.add_argument("--output", required=True)
+        args = parser.parse_args(sys.argv[2:])
+        print(htpasswd(args.user, args.password_file, args.output))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True)
+    args = parser.parse_args()
+    app = emulator.app
+    app.configure(config_file=args.config)
+    driver = PodmanDriver.initialize(app.config, app.logger)()
+    # The emulator chooses its systems driver in a property of its Flask application; ours takes its place.
+    type(app).systems = property(lambda self: driver)
+    app.run(host=app.config["SUSHY_EMULATOR_LISTEN_IP"], port=app.config.get("SUSHY_EMULATOR_LISTEN_PORT", 8000), threaded=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
