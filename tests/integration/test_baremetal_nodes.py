@@ -150,14 +150,16 @@ def test_no_bmc_password_in_verbose_output(conn, prefix, tmp_path):
     assert "ipmi_password" in output  # the field is named, its value is not
 
 
-def test_lab_machines_are_enrolled_as_measured(conn, lab):
+def test_lab_machines_are_enrolled_behind_their_bmcs(conn, lab):
     spec = yaml.safe_load((TOP / "inventories" / "lab" / "nodes.yaml").read_text())["nodes"]
     for entry in spec:
         node = conn.baremetal.find_node(entry["name"])
         assert node is not None, entry["name"]
-        assert node.properties["memory_mb"] == entry["properties"]["memory_mb"]
+        assert node.driver == "redfish" and node.power_interface == "redfish" and node.management_interface == "redfish"
+        assert node.driver_info["redfish_system_id"] == entry["driver_info"]["redfish_system_id"]
         ports = list(conn.baremetal.ports(node_id=node.id, details=True))
         assert sorted(p.address for p in ports) == sorted(p["address"] for p in entry["ports"])
         assert [p.address for p in ports if p.is_pxe_enabled] == [p["address"] for p in entry["ports"] if p["pxe_enabled"]]
+    # Measured by inspection (the black sheep's CPU set and memory limit).
     black_sheep = conn.baremetal.find_node("compute-1")
     assert black_sheep.properties["cpus"] == 1 and black_sheep.properties["memory_mb"] == 2048

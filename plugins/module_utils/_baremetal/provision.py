@@ -116,8 +116,13 @@ class Provisioner(object):
                 return result
             retries_left = self.p["retries"] if self.p["on_failure"] == "retry" else 0
             inspected_now = False
+            last = None  # (verb, state it was run from)
             while True:
                 node = self._settle(node, deadline)
+                if last is not None and node.provision_state == last[1] and node.last_error:
+                    # Ironic took the node back where the verb started (a manage whose power check failed goes back
+                    # to enroll): the verb failed, and running it again would fail the same way.
+                    raise OOOError("Failed to %s node %s: %s" % (last[0], node.name, node.last_error))
                 if node.provision_state in states.FAILED and result["verbs"]:
                     if retries_left > 0 and not self.stop.is_set():
                         retries_left -= 1
@@ -147,6 +152,7 @@ class Provisioner(object):
                 after = self._write("Failed to %s node %s" % (verb, node.name), self.conn.baremetal.set_node_provision_state,
                                     node.id, verb, **kwargs)
                 result["verbs"].append(verb)
+                last = (verb, node.provision_state)
                 inspected_now = inspected_now or verb == "inspect"
                 node = after if getattr(after, "provision_state", None) else self._get(node.id)
             if self.p.get("power"):

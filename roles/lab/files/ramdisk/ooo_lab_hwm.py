@@ -2,6 +2,7 @@
 
 import os
 
+from ironic_python_agent import errors
 from ironic_python_agent import hardware
 
 from oslo_log import log
@@ -43,6 +44,19 @@ class LabHardwareManager(hardware.GenericHardwareManager):
                                                 serial=None if is_partition else "%s-disk0" % machine,
                                                 vendor="ooo-lab"))
         return devices
+
+    def list_network_interfaces(self):
+        """A lab machine's NICs are veth pairs, which have no /sys/class/net/NAME/device (the generic manager's test for
+        a physical NIC): every interface but the loopback is one of its NICs."""
+        interfaces = []
+        for name in sorted(os.listdir("/sys/class/net")):
+            if name == "lo":
+                continue
+            try:
+                interfaces.append(hardware.dispatch_to_managers("get_interface_info", interface_name=name))
+            except errors.HardwareManagerMethodNotFound:
+                LOG.warning("No hardware manager could read interface %s", name)
+        return interfaces
 
     def get_cpus(self):
         cpu = super().get_cpus()
