@@ -5,7 +5,6 @@ The machine used is the quarantined black sheep (compute-1): no deployment runs 
 from its disk, as the lab leaves it.
 """
 import json
-import os
 import subprocess
 import time
 import uuid
@@ -50,6 +49,15 @@ def power(conn, state):
         conn.baremetal.set_node_boot_device(node.id, "disk", persistent=True)
     conn.baremetal.set_node_power_state(node.id, state)
     wait(lambda: conn.baremetal.get_node(node.id).power_state == state, what="%s %s" % (SHEEP, state))
+
+
+def host_disk():
+    """(major, minor) of the host's first disk that is not a loop, RAM or zram device (/proc/partitions)."""
+    for line in Path("/proc/partitions").read_text().splitlines()[2:]:
+        major, minor, _blocks, name = line.split()
+        if not name.startswith(("loop", "ram", "zram", "nbd", "sr")) and not name[-1].isdigit():
+            return int(major), int(minor)
+    raise AssertionError("no host disk in /proc/partitions")
 
 
 @pytest.fixture
@@ -133,7 +141,7 @@ hardware.get_managers()
 disks = [(d.name, d.size) for d in hardware.dispatch_to_managers("list_block_devices", include_partitions=True)]
 nodes = sorted(e for e in os.listdir("/dev") if stat.S_ISBLK(os.stat("/dev/" + e).st_mode))
 root = hardware.dispatch_to_managers("get_os_install_device")
-host = os.major(%d), os.minor(%d)
+host = %d, %d
 os.mknod("/tmp/host-disk", stat.S_IFBLK | 0o600, os.makedev(*host))
 try:
     os.close(os.open("/tmp/host-disk", os.O_RDONLY))
@@ -141,7 +149,7 @@ try:
 except OSError:
     opened = False
 print(json.dumps({"disks": disks, "nodes": nodes, "root": root, "host_disk_opened": opened}))
-''' % (os.stat("/").st_dev, os.stat("/").st_dev)
+''' % host_disk()
     proc = subprocess.run(["podman", "exec", ramdisk, "python", "-c", probe], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     seen = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -25,7 +25,6 @@ CMDLINE = "/etc/ooo-lab-ramdisk/cmdline"
 MACHINE = "/etc/ooo-lab-ramdisk/machine"
 
 
-
 def parse_cmdline(text):
     """Pure: 'a=1 b=2 flag' -> {'a': '1', 'b': '2'} (as IPA reads /proc/cmdline)."""
     params = {}
@@ -105,7 +104,6 @@ def cgroup_memory_limit(paths=("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memo
         if value.isdigit():
             return int(value)
     return None
-
 
 
 def main():
