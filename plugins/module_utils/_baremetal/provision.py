@@ -70,6 +70,14 @@ class Provisioner(object):
             return []
         return states.route(node.provision_state, self.p["target"], inspected=self._inspected(node))
 
+    def _boot_devices(self, node):
+        """The boot devices the node's management interface supports (fake-hardware's has no disk)."""
+        try:
+            found = self.conn.baremetal.get_node_supported_boot_devices(node.id)
+        except Exception as exc:  # pylint: disable=broad-except
+            raise APIError("Failed to read the boot devices of node %s: %s" % (node.name, sdk_message(exc)))
+        return found.get("supported_boot_devices", []) if isinstance(found, dict) else list(found or [])
+
     def _power(self, node, result, deadline):
         """Bring the node's power to ``power`` (on: from its disk, as a machine that already has its OS)."""
         want = "power %s" % self.p["power"]
@@ -78,7 +86,7 @@ class Provisioner(object):
         result["power"] = want
         if self.check_mode:
             return
-        if want == "power on" and node.provision_state != "active":
+        if want == "power on" and node.provision_state != "active" and "disk" in self._boot_devices(node):
             # An active node boots as Ironic deployed it; any other boots from its disk, not into a ramdisk.
             self._write("Failed to set the boot device of node %s" % node.name, self.conn.baremetal.set_node_boot_device,
                         node.id, "disk", persistent=True)
