@@ -185,8 +185,9 @@ class PodmanDriver(AbstractSystemsDriver):
     def _loop_device(self, machine):
         """The machine's disk as a loop device over its file (attached once, partitions scanned)."""
         disk = machine["disk"]
-        if not os.path.exists(disk):
-            raise error.FishyError("Failed to power on %s: its disk %s does not exist" % (machine["name"], disk))
+        if not os.path.isfile(disk) or os.path.islink(disk):
+            # Only a regular file the lab made: never a host block device (a loop over /dev/vda would expose it).
+            raise error.FishyError("Failed to power on %s: its disk %s is not a regular file" % (machine["name"], disk))
         proc = subprocess.run(["losetup", "--associated", disk, "--noheadings", "--output", "NAME"], capture_output=True,
                               text=True, check=False)
         names = proc.stdout.split()
