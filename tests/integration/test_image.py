@@ -18,7 +18,7 @@ from conftest import CLOUDS_YAML, run_module
 
 MODULE = "ooo.lifecycle.image"
 LAB_HOST = "198.18.0.1"
-WEB_PORT = 8088
+WEB_PORT = 80  # Ironic's HTTP image server holds 8088
 
 
 def sha256(path):

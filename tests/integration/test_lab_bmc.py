@@ -1,8 +1,9 @@
 """The lab machines' BMC (sushy-tools' Redfish emulator with the lab's podman systems driver) and their ramdisk
 (ironic-python-agent), driven through the real Ironic of the undercloud.
 
-The machine used is the quarantined black sheep (compute-1): no deployment runs on it. Each test leaves it powered on
-from its disk, as the lab leaves it.
+The machine used is the quarantined black sheep (compute-1): no deployment runs on it, and its disk holds nothing
+(Ironic deploys the machines it chooses; test_lab_deploy.py deploys this one). Each test leaves it powered off, as the
+lab leaves it.
 """
 import json
 import os
@@ -63,15 +64,13 @@ def host_disk():
 
 @pytest.fixture
 def sheep(conn, lab):
-    """The black sheep, in maintenance (as the lab leaves it), powered on from its disk afterwards."""
+    """The black sheep, in maintenance (as the lab leaves it), powered off afterwards."""
     node = conn.baremetal.find_node(SHEEP)
     assert node.is_maintenance, "the lab quarantines %s" % SHEEP
     yield node
-    conn.baremetal.set_node_boot_device(node.id, "disk", persistent=True)
-    if conn.baremetal.get_node(node.id).power_state != "power on" or not running("ooo-lab-" + SHEEP):
+    if conn.baremetal.get_node(node.id).power_state != "power off":
         power(conn, "power off")
-        power(conn, "power on")
-    assert running("ooo-lab-" + SHEEP)
+    assert not running("ooo-lab-" + SHEEP) and not running("ooo-lab-%s-ramdisk" % SHEEP)
 
 
 def test_bmc_listens_on_the_control_plane_only_and_requires_its_password(lab):
@@ -105,25 +104,25 @@ def test_the_bmc_password_is_in_no_process_list_log_label_or_ironic_answer(conn,
 def test_ironic_power_state_is_the_machine_container(conn, sheep):
     power(conn, "power off")
     assert not running("ooo-lab-" + SHEEP) and not running("ooo-lab-%s-ramdisk" % SHEEP)
-    power(conn, "power on")
-    assert running("ooo-lab-" + SHEEP), "powered on from its disk: the machine's OS container runs"
+    conn.baremetal.set_node_boot_device(sheep.id, "pxe")
+    conn.baremetal.set_node_power_state(sheep.id, "power on")
+    wait(lambda: conn.baremetal.get_node(sheep.id).power_state == "power on", what="%s power on" % SHEEP)
+    assert running("ooo-lab-%s-ramdisk" % SHEEP), "powered on with boot device Pxe: the machine runs its ramdisk"
     # Stopped by hand, behind Ironic's back: Ironic's power sync (every 10 s in the lab) records it as powered off. The
     # sync leaves nodes in maintenance alone, so the quarantine is lifted meanwhile.
     conn.baremetal.unset_node_maintenance(sheep.id)
     try:
-        subprocess.run(["podman", "stop", "--time", "0", "ooo-lab-" + SHEEP], check=True, capture_output=True)
+        subprocess.run(["podman", "stop", "--time", "0", "ooo-lab-%s-ramdisk" % SHEEP], check=True, capture_output=True)
         wait(lambda: conn.baremetal.get_node(sheep.id).power_state == "power off", timeout=60,
              what="Ironic to see the power off")
     finally:
         conn.baremetal.set_node_maintenance(sheep.id, sheep.maintenance_reason)
-    # Powered on again with the module: check -> apply -> check -> apply.
-    args = {"cloud": "undercloud", "nodes": [SHEEP], "power": "on"}
-    results = [run_module(PROVISION, args, check=True), run_module(PROVISION, args), run_module(PROVISION, args, check=True),
-               run_module(PROVISION, args)]
-    assert [r["changed"] for r in results] == [True, True, False, False], results
-    assert results[0]["writes"] == 0 and results[0]["nodes"][0]["power"] == "power on"
-    assert results[1]["writes"] == 2 and results[3]["writes"] == 0
-    assert running("ooo-lab-" + SHEEP)
+    # Its disk holds no operating system (Ironic never deployed it): powered on from its disk, it does not boot, and
+    # the module says which node and why, and changes nothing else.
+    result = run_module(PROVISION, {"cloud": "undercloud", "nodes": [SHEEP], "power": "on"})
+    assert result.get("failed") and SHEEP in result["msg"] and "no bootable disk" in result["msg"], result
+    assert not running("ooo-lab-" + SHEEP)
+    assert conn.baremetal.get_node(sheep.id).power_state == "power off"
 
 
 def test_pxe_boot_runs_the_ramdisk_which_sees_exactly_its_own_disk(conn, sheep):

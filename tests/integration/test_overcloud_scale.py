@@ -16,7 +16,7 @@ def compute_backends():
     return [(server, status) for listen, server, status in haproxy_backends() if listen == "compute_status"]
 
 
-def test_scale_in_then_out_with_haproxy_following(lab):
+def test_scale_in_then_out_with_haproxy_following(lab, conn):
     compute0, controller = container_ids("compute-0"), container_ids("controller-0")
     assert compute_backends() == [("compute-0", "UP"), ("compute-2", "UP")]
 
@@ -27,6 +27,11 @@ def test_scale_in_then_out_with_haproxy_following(lab):
     assert json.load(open(NODES_FILE))["Compute"] == ["compute-0"]
     assert recap(output, "compute-0")["changed"] == 0, "the machine that stays is untouched"
     assert container_ids("compute-0") == compute0
+    # Undeployed in Ironic, its disk cleaned, powered off.
+    node = conn.baremetal.find_node("compute-2")
+    assert (node.provision_state, node.power_state) == ("available", "power off")
+    with open("/var/lib/ooo-lab/disks/compute-2.img", "rb") as disk:
+        assert disk.read(512)[510:512] != b"\x55\xaa", "metadata cleaning erased the partition table"
     after_in = container_ids("controller-0")
     assert {k: v for k, v in after_in.items() if k != "haproxy"} == {k: v for k, v in controller.items() if k != "haproxy"}, \
         "on the controller only HAProxy changed"
@@ -34,6 +39,7 @@ def test_scale_in_then_out_with_haproxy_following(lab):
     _rc, output = run_playbook("overcloud_scale.yml", "-e", "overcloud_scale_role=Compute", "-e", "overcloud_scale_count=2", *QUICK)
     assert compute_backends() == [("compute-0", "UP"), ("compute-2", "UP")]
     assert containers("compute-2")["compute_agent"][:2] == ("tripleo_step4", "running")
+    assert conn.baremetal.find_node("compute-2").provision_state == "active", "deployed again by Ironic"
     assert json.load(open(NODES_FILE))["Compute"] == ["compute-0", "compute-2"], "the role keeps compute-0 first"
     assert container_ids("compute-0") == compute0, "scale-out leaves the deployed machines alone"
     assert recap(output, "compute-0")["changed"] == 0

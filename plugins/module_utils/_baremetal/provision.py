@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal import states
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import APIError, OOOError, ValidationError
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import sdk_message
-from ansible_collections.ooo.lifecycle.plugins.module_utils._waiters import wait_for
+from ansible_collections.ooo.lifecycle.plugins.module_utils._waiters import WaitTimeout, wait_for
 
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
@@ -49,9 +49,28 @@ class Provisioner(object):
         if not states.is_transitional(node.provision_state):
             return node
         time.sleep(self.p["poll_interval"])  # it was just read: look again after one interval, not at once
-        return wait_for(lambda: self._get(node.id), lambda n: not states.is_transitional(n.provision_state),
-                        timeout=max(0.0, deadline - time.monotonic()), interval=self.p["poll_interval"],
-                        what="node %s to leave %s" % (node.name or node.id, node.provision_state))
+        seen = [node]
+
+        def fetch():
+            seen[0] = self._get(node.id)
+            return seen[0]
+        try:
+            return wait_for(fetch, lambda n: not states.is_transitional(n.provision_state),
+                            timeout=max(0.0, deadline - time.monotonic()), interval=self.p["poll_interval"],
+                            what="node %s to leave %s" % (node.name or node.id, node.provision_state))
+        except WaitTimeout as exc:
+            state = seen[0].provision_state
+            if state not in states.AGENT_WAIT:
+                raise
+            message = ("%s: its agent never called back: the machine did not boot the deploy ramdisk, or the ramdisk "
+                       "cannot reach Ironic's API (see the node's BMC and console)" % exc.message)
+            if state in states.ABORTABLE and not self.check_mode:
+                # Left waiting, the node would block every rerun until Ironic's own callback timeout (30 minutes by
+                # default); aborted, it is in a failed state that a rerun starts again from.
+                self._write("Failed to abort node %s" % (node.name or node.id), self.conn.baremetal.set_node_provision_state,
+                            node.id, "abort")
+                message += "; the %s was aborted, a rerun starts it again" % ("deployment" if state == "wait call-back" else "cleaning")
+            raise WaitTimeout(message)
 
     def _inspected(self, node):
         """Whether Ironic finished an inspection of the node (openstacksdk's Node does not map this field)."""

@@ -27,6 +27,10 @@ EDGES = {
     "rescue failed": {"unrescue": "active"},
     "adopt failed": {"manage": "manageable"},
 }
+# States in which Ironic waits for the node's agent (the ramdisk) to call back.
+AGENT_WAIT = ("wait call-back", "clean wait", "service wait", "rescue wait")
+# Of those, the ones an abort takes to a failed state that the verbs here start again from.
+ABORTABLE = ("wait call-back", "clean wait")
 FAILED = ("deploy failed", "clean failed", "inspect failed", "error", "rescue failed", "adopt failed")
 STABLE = tuple(k for k in EDGES if k not in FAILED)
 # Transitional states end by themselves; "wait" states wait for something outside Ironic.

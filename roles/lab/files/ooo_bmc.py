@@ -11,11 +11,19 @@ SUSHY_EMULATOR_AUTH_FILE, ...) with two settings of ours:
   OOO_BMC_MACHINES  a JSON file: [{"name", "uuid", "container", "macs": [...], "memory_mb", "cpus", "networks": [podman
                     --network values], "extra": [podman run arguments], "disk": file, "disk_gb"}, ...]
   OOO_BMC_RAMDISK_IMAGE  the ramdisk's podman image
-  OOO_BMC_RAMDISK_CMDLINE  the boot parameters the ramdisk gets (as a PXE server would give them)
+  OOO_BMC_PXE_ROOT  where Ironic writes each MAC's boot configuration (its tftp_root: pxelinux.cfg/01-MAC)
+  OOO_BMC_RAMDISK_CMDLINE  the boot parameters the ramdisk gets when Ironic wrote none for the machine (as a PXE
+                    server's default configuration would give them)
+  OOO_BMC_ROOT_DIR  where a machine's root file system is mounted while it runs from its disk
+  OOO_BMC_OS_ARGV   podman run arguments of every machine's OS (--privileged, ...); a machine adds its own
   OOO_BMC_STATE     a JSON file where each system's boot device and boot mode are kept across restarts
 
 A machine has two ways to run, never both at once:
-  its OS          the machine's container (ooo-lab-NAME), booted with boot device Hdd
+  its OS          booted with boot device Hdd: the root file system on the machine's disk (the first Linux partition
+                  of its MBR partition table, mounted from the disk's file) run as the machine's container
+                  (ooo-lab-NAME, `podman run --rootfs`): the machine runs exactly the bytes written to its disk.
+                  Without a bootable disk, a container the lab made for the machine (a preinstalled OS) is started;
+                  without either, power on fails ("no bootable disk").
   its ramdisk     ironic-python-agent (ooo-lab-NAME-ramdisk, from the ramdisk image), booted with boot device Pxe:
                   not privileged, on the machine's networks with its MACs and addresses, its CPU set and memory
                   limit, with exactly one block device, the machine's disk (a loop device over its file) as /dev/sda,
@@ -23,8 +31,10 @@ A machine has two ways to run, never both at once:
 
 What a Redfish call does to the machine:
   power state          On when its OS or its ramdisk runs, else Off (a container stopped by hand is Off)
-  On / ForceOn         boots from the boot device: Pxe runs the ramdisk, Hdd (or anything else) starts the OS
-  ForceOff             stops what runs at once (a ramdisk is removed: it lives in memory)
+  On / ForceOn         boots from the boot device: Pxe runs the ramdisk with the parameters of Ironic's boot
+                       configuration for the machine's first MAC, Hdd (or anything else) starts the OS
+  ForceOff             stops what runs at once (a ramdisk is removed: it lives in memory; an OS run from the disk
+                       is removed and its root file system unmounted)
   GracefulShutdown     podman stop (the machine's init gets SIGTERM, then SIGKILL after the stop timeout)
   ForceRestart         ForceOff, then On; GracefulRestart: GracefulShutdown, then On
   PushPowerButton      On when off, GracefulShutdown when on
@@ -35,6 +45,8 @@ What a Redfish call does to the machine:
 import argparse
 import json
 import os
+import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -51,6 +63,41 @@ PODMAN_TIMEOUT = 120
 # The emulator checks the password of every request (Ironic reads each node several times per power sync): at bcrypt's
 # default cost of 12 that kept half a core busy. The password is random (144 bits), so the cost adds nothing.
 BCRYPT_ROUNDS = 6
+
+
+def pxelinux_params(text):
+    """Pure: the kernel parameters of a pxelinux configuration's default label (its append line without initrd=),
+    and whether it asks for BOOTIF (ipappend 2 or 3); None when it has no such label."""
+    default, labels, label = None, {}, None
+    for line in text.splitlines():
+        words = line.strip().split(None, 1)
+        if not words:
+            continue
+        key, rest = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
+        if key == "default":
+            default = rest
+        elif key == "label":
+            label = labels.setdefault(rest, {"append": "", "ipappend": False})
+        elif label is not None and key == "append":
+            label["append"] = " ".join(w for w in rest.split() if not w.startswith("initrd="))
+        elif label is not None and key == "ipappend":
+            label["ipappend"] = rest in ("2", "3")
+    if default not in labels:
+        return None
+    return labels[default]["append"], labels[default]["ipappend"]
+
+
+def root_partition(first_sector):
+    """Pure: (offset, size) in bytes of the partition a machine boots its OS from: the first Linux (0x83) partition
+    of an MBR partition table, the bootable one first; None without one."""
+    if len(first_sector) < 512 or first_sector[510:512] != b"\x55\xaa":
+        return None
+    found = []
+    for index in range(4):
+        status, _chs, ptype, _chs2, start, sectors = struct.unpack_from("<B3sB3sII", first_sector, 446 + 16 * index)
+        if ptype == 0x83 and sectors:
+            found.append((status != 0x80, index, start * 512, sectors * 512))
+    return min(found)[2:] if found else None
 
 
 def podman(*args):
@@ -172,47 +219,139 @@ class PodmanDriver(AbstractSystemsDriver):
         ramdisk = self._ramdisk(machine)
         if self._running(ramdisk):
             self._podman(machine, state, "stop", "--time", timeout, ramdisk)
+        if os.path.ismount(self._root_dir(machine)):
+            # The OS ran from the disk: its container goes (the next boot starts from the disk again), then the mount.
+            self._podman(machine, state, "rm", "--force", "--time", "0", machine["container"])
+            self._umount_root(machine)
 
     def _on(self, machine, state):
         boot = self._setting(machine["uuid"], "boot_device", "Hdd")
         ramdisk = self._ramdisk(machine)
         podman("rm", "--force", "--time", "0", ramdisk)  # what ran in memory before is gone
         if boot == "Pxe":
+            self._umount_root(machine)
+            # Whatever the ramdisk does to the disk (deploy, clean), the machine's container storage (its second
+            # disk, /var/lib/containers) starts empty at the next boot from the disk.
+            self._remember(machine["uuid"], storage_stale=True)
             self._podman(machine, state, *self._ramdisk_argv(machine))
-        else:
+            return
+        root = self._mount_root(machine)
+        if root:
+            self._podman(machine, state, *self._os_argv(machine, root))
+        elif podman("container", "exists", machine["container"])[0] == 0:
             self._podman(machine, state, "start", machine["container"])
+        else:
+            raise error.FishyError("Failed to power on %s from its disk: no bootable disk (no partition with a root file "
+                                   "system on %s)" % (machine["name"], machine["disk"]))
 
-    def _loop_device(self, machine):
-        """The machine's disk as a loop device over its file (attached once, partitions scanned)."""
+    # -- the machine's disk --------------------------------------------------------------------------------------
+
+    def _disk(self, machine):
         disk = machine["disk"]
         if not os.path.isfile(disk) or os.path.islink(disk):
             # Only a regular file the lab made: never a host block device (a loop over /dev/vda would expose it).
             raise error.FishyError("Failed to power on %s: its disk %s is not a regular file" % (machine["name"], disk))
-        proc = subprocess.run(["losetup", "--associated", disk, "--noheadings", "--output", "NAME"], capture_output=True,
-                              text=True, check=False)
-        names = proc.stdout.split()
-        if names:
-            return names[0]
-        proc = subprocess.run(["losetup", "--find", "--show", "--partscan", disk], capture_output=True, text=True, check=False)
+        return disk
+
+    def _root_dir(self, machine):
+        return os.path.join(self._config.get("OOO_BMC_ROOT_DIR", os.path.dirname(self._state_file) + "/root"), machine["name"])
+
+    def _mount_root(self, machine):
+        """Mount the root file system of the machine's disk (once); None when the disk has none."""
+        disk = self._disk(machine)
+        mnt = self._root_dir(machine)
+        if os.path.ismount(mnt):
+            return mnt
+        with open(disk, "rb") as handle:
+            found = root_partition(handle.read(512))
+        if found is None:
+            return None
+        offset, size = found
+        os.makedirs(mnt, exist_ok=True)
+        proc = subprocess.run(["mount", "-o", "loop,offset=%d,sizelimit=%d" % (offset, size), disk, mnt],
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            self._logger.info("%s: no root file system on %s: %s", machine["name"], disk, proc.stderr.strip())
+            return None
+        if not os.path.exists(os.path.join(mnt, "etc", "os-release")):
+            self._umount_root(machine)
+            return None
+        return mnt
+
+    def _umount_root(self, machine):
+        mnt = self._root_dir(machine)
+        if os.path.ismount(mnt):
+            proc = subprocess.run(["umount", mnt], capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                raise error.FishyError("Failed to power off %s: umount %s: %s" % (machine["name"], mnt, proc.stderr.strip()))
+
+    def _os_argv(self, machine, root):
+        """podman run of the machine's OS from its root file system (a fresh container: a boot starts from the disk)."""
+        podman("rm", "--force", "--time", "0", machine["container"])
+        storage = machine.get("storage")
+        if storage:
+            if self._setting(machine["uuid"], "storage_stale", False) and os.path.isdir(storage):
+                shutil.rmtree(storage)
+            os.makedirs(storage, exist_ok=True)
+            self._remember(machine["uuid"], storage_stale=False)
+        argv = ["run", "--detach", "--name", machine["container"], "--hostname", machine["name"],
+                "--label", "ooo.lab=%s" % self._config.get("OOO_BMC_LAB", "ooo-lab"),
+                "--label", "ooo.role=%s" % machine.get("role", ""), "--label", "ooo.boot=disk"]
+        argv += list(self._config.get("OOO_BMC_OS_ARGV", ["--privileged"]))
+        argv += ["--network=" + network for network in machine.get("networks", [])]
+        argv += list(machine.get("extra", []))
+        if storage:
+            argv += ["--volume", storage + ":/var/lib/containers"]
+        argv += ["--rootfs", root] + list(self._config.get("OOO_BMC_OS_COMMAND", ["/bin/sleep", "infinity"]))
+        return argv
+
+    def _loop_device(self, machine):
+        """The whole disk as a loop device over its file (attached once)."""
+        disk = self._disk(machine)
+        proc = subprocess.run(["losetup", "--associated", disk, "--noheadings", "--raw", "--output", "NAME,OFFSET,SIZELIMIT"],
+                              capture_output=True, text=True, check=False)
+        for line in proc.stdout.splitlines():
+            fields = line.split()
+            if len(fields) == 3 and fields[1] == "0" and fields[2] == "0":
+                return fields[0]
+        proc = subprocess.run(["losetup", "--find", "--show", disk], capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise error.FishyError("Failed to power on %s: losetup %s: %s" % (machine["name"], disk, proc.stderr.strip()))
         return proc.stdout.strip()
+
+    def _boot_params(self, machine):
+        """Ironic's boot configuration for the machine's PXE MAC (its first), else the default parameters."""
+        macs = machine.get("macs") or []
+        bootif = "BOOTIF=01-" + macs[0].replace(":", "-") if macs else ""
+        pxe_root = self._config.get("OOO_BMC_PXE_ROOT")
+        if pxe_root and macs:
+            try:
+                with open(os.path.join(pxe_root, "pxelinux.cfg", "01-" + macs[0].replace(":", "-"))) as handle:
+                    found = pxelinux_params(handle.read())
+            except OSError:
+                found = None
+            if found is not None:
+                params, ipappend = found
+                return " ".join(x for x in (params, bootif if ipappend else "") if x)
+        # BOOTIF: the NIC the machine PXE-booted from, as pxelinux appends it.
+        return " ".join(x for x in (self._config.get("OOO_BMC_RAMDISK_CMDLINE", ""), bootif) if x)
 
     def _ramdisk_argv(self, machine):
         boot_dir = os.path.join(os.path.dirname(self._state_file), machine["name"])
         os.makedirs(boot_dir, exist_ok=True)
         with open(os.path.join(boot_dir, "cmdline"), "w") as handle:
-            # BOOTIF: the NIC the machine PXE-booted from (its first, on the control plane), as pxelinux appends it.
-            bootif = "BOOTIF=01-" + machine["macs"][0].replace(":", "-") if machine.get("macs") else ""
-            handle.write(" ".join(x for x in (self._config.get("OOO_BMC_RAMDISK_CMDLINE", ""), bootif) if x) + "\n")
+            handle.write(self._boot_params(machine) + "\n")
         with open(os.path.join(boot_dir, "machine"), "w") as handle:
             handle.write(machine["name"] + "\n")
         argv = ["run", "--detach", "--name", self._ramdisk(machine), "--hostname", machine["name"],
                 "--label", "ooo.lab=%s" % self._config.get("OOO_BMC_LAB", "ooo-lab"), "--label", "ooo.ramdisk-of=" + machine["name"]]
         argv += ["--network=" + network for network in machine.get("networks", [])]
         argv += list(machine.get("extra", []))
-        # Not privileged: the disk is the one block device the ramdisk has.
-        argv += ["--device", self._loop_device(machine) + ":/dev/sda:rwm",
+        # Not privileged: the disk is the one block device the ramdisk has (the device cgroup refuses any other).
+        # sysfs's /sys/dev/block, which podman masks, is shown read-only: lsblk needs it to describe /dev/sda (IPA's
+        # image write asks it for UUIDs). The lab's hardware manager lists disks from /dev, never from sysfs.
+        argv += ["--security-opt", "unmask=/sys/dev/block",
+                 "--device", self._loop_device(machine) + ":/dev/sda:rwm",
                  "--volume", boot_dir + ":/etc/ooo-lab-ramdisk:ro",
                  self._config["OOO_BMC_RAMDISK_IMAGE"]]
         return argv

@@ -11,9 +11,9 @@ image=${1:?usage: ramdisk_image.sh IMAGE VENV [MIRROR]}
 venv=${2:?usage: ramdisk_image.sh IMAGE VENV [MIRROR]}
 mirror=${3:-http://deb.debian.org/debian}
 # What the agent and hardware-detect run: lsblk/parted/sgdisk/wipefs (disks), dmidecode/lshw/lspci (inventory),
-# sysbench/fio (benchmarks), qemu-img (images), udevadm, ip.
+# sysbench/fio (benchmarks), qemu-img (images), hexdump (disk identifiers), fuser (disk in use), udevadm, ip.
 packages=python3,libpython3.11,iproute2,util-linux,parted,gdisk,dmidecode,lshw,pciutils,sysbench,fio,hdparm,udev
-packages=$packages,e2fsprogs,dosfstools,kmod,procps,qemu-utils,ca-certificates,mdadm
+packages=$packages,e2fsprogs,dosfstools,kmod,procps,qemu-utils,ca-certificates,mdadm,bsdextrautils,psmisc
 [ -x "$venv/bin/ironic-python-agent" ] || { echo "ramdisk_image.sh: no ironic-python-agent in $venv" >&2; exit 2; }
 want=$( { echo "$packages"; "$venv/bin/python" -m pip freeze --all 2>/dev/null; cat "$0" "$venv"/lib/python3*/site-packages/ooo_lab_*.py; } \
         | sha256sum | cut -d' ' -f1)

@@ -1,0 +1,175 @@
+"""Ironic deploys a lab machine for real: the `direct` deploy makes ironic-python-agent (booted by the machine's BMC
+from Ironic's PXE configuration) download the golden image (whole-disk raw) from Ironic's HTTP image cache, check it
+and write it to the machine's only disk; Ironic then powers it off, sets boot device Hdd and powers it on, and the BMC
+runs the root file system that was written. Undeploy cleans the disk (metadata erase).
+
+The machine used is the quarantined black sheep (compute-1): no deployment runs on it. The tests run in order on it
+and leave it as the lab leaves it: manageable, in maintenance, powered off, its disk cleaned.
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import TOP, run_module
+
+SHEEP = "compute-1"
+CONTAINER = "ooo-lab-" + SHEEP
+RAMDISK = CONTAINER + "-ramdisk"
+DISK = Path("/var/lib/ooo-lab/disks/%s.img" % SHEEP)
+ROOT = Path("/var/lib/ooo-lab/bmc/root") / SHEEP
+GOLDEN = Path("/var/lib/ooo-undercloud/images/overcloud-golden.raw")
+HTTP_ROOT = Path("/var/lib/ooo-undercloud/ironic/httpboot")
+PROVISION = "ooo.lifecycle.baremetal_provision"
+
+sys.path.insert(0, str(TOP / "roles" / "images" / "files"))
+import wholedisk  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def running(name):
+    out = subprocess.run(["podman", "ps", "--format", "{{.Names}}"], capture_output=True, text=True, check=True).stdout
+    return name in out.split()
+
+
+def wait(predicate, timeout=90, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
+def provision(target=None, check=False, **extra):
+    args = dict({"cloud": "undercloud", "nodes": [SHEEP]}, **extra)
+    if target:
+        args["target"] = target
+    return run_module(PROVISION, args, check=check)
+
+
+def first_sector():
+    with open(DISK, "rb") as handle:
+        return handle.read(512)
+
+
+@pytest.fixture(scope="module")
+def sheep(conn, lab):
+    """The black sheep out of quarantine and available (cleaned) for the module; put back afterwards."""
+    node = conn.baremetal.find_node(SHEEP)
+    assert node.is_maintenance and node.provision_state == "manageable", "the lab quarantines %s" % SHEEP
+    reason = node.maintenance_reason
+    conn.baremetal.unset_node_maintenance(node.id)
+    try:
+        result = provision("available", timeout=600)
+        assert not result.get("failed"), result
+        yield node
+    finally:
+        provision("manageable", timeout=600)
+        provision(power="off")
+        conn.baremetal.set_node_maintenance(node.id, reason)
+
+
+def test_deploy_writes_the_golden_image_and_the_machine_runs_it(conn, sheep):
+    """check -> apply -> check -> apply: one deployment, then nothing; the machine runs the bytes IPA wrote."""
+    args = {"target": "active", "image": "overcloud-golden", "timeout": 600}
+    results = [provision(check=True, **args), provision(**args), provision(check=True, **args), provision(**args)]
+    assert [r["changed"] for r in results] == [True, True, False, False], results
+    assert results[0]["writes"] == 0 and results[0]["nodes"][0]["verbs"] == ["active"]
+    assert results[1]["nodes"][0]["verbs"] == ["active"] and results[1]["nodes"][0]["after"] == "active"
+    assert results[3]["writes"] == 0
+    node = conn.baremetal.get_node(sheep.id)
+    assert node.provision_state == "active" and node.power_state == "power on"
+    assert running(CONTAINER) and not running(RAMDISK), "booted from its disk, not into the ramdisk"
+    # The disk holds the golden image: its partition table is the image's, and the root file system mounted from the
+    # disk file is what the machine runs.
+    with open(GOLDEN, "rb") as handle:
+        assert first_sector() == handle.read(512)
+    source = subprocess.run(["findmnt", "--noheadings", "--output", "SOURCE", str(ROOT)], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    back = json.loads(subprocess.run(["losetup", "--json", "--list", source], capture_output=True, text=True, check=True).stdout)
+    assert back["loopdevices"][0]["back-file"].split(" ")[0] == str(DISK)
+    assert int(back["loopdevices"][0]["offset"]) == wholedisk.partitions(first_sector())[0][3] * 512
+    info = json.loads(subprocess.run(["podman", "inspect", CONTAINER], capture_output=True, text=True, check=True).stdout)[0]
+    assert info["Config"]["Labels"]["ooo.boot"] == "disk" and info["Rootfs"] == str(ROOT)
+    # The golden image's build stamp, read from inside the machine.
+    stamp = subprocess.run(["podman", "exec", CONTAINER, "cat", "/etc/ooo-golden-build"], capture_output=True, text=True,
+                           check=True).stdout.strip()
+    assert stamp == (GOLDEN.parent / (GOLDEN.name + ".build-hash")).read_text().strip()
+
+
+def test_powered_off_behind_ironics_back_and_powered_on_again(conn, sheep):
+    assert conn.baremetal.get_node(sheep.id).provision_state == "active"
+    subprocess.run(["podman", "stop", "--time", "0", CONTAINER], check=True, capture_output=True)
+    wait(lambda: conn.baremetal.get_node(sheep.id).power_state == "power off", timeout=60, what="Ironic to see the power off")
+    args = {"power": "on"}
+    results = [provision(check=True, **args), provision(**args), provision(check=True, **args), provision(**args)]
+    assert [r["changed"] for r in results] == [True, True, False, False], results
+    assert results[1]["writes"] == 1, "an active node boots as Ironic deployed it: power on only"
+    assert running(CONTAINER)
+    subprocess.run(["podman", "exec", CONTAINER, "test", "-s", "/etc/ooo-golden-build"], check=True)
+
+
+def test_undeploy_cleans_the_disk_metadata(conn, sheep):
+    result = provision("undeployed", timeout=600)
+    assert not result.get("failed"), result
+    assert result["nodes"][0]["verbs"] == ["deleted"] and result["nodes"][0]["after"] == "available"
+    assert not running(CONTAINER) and not running(RAMDISK) and not os.path.ismount(ROOT)
+    assert wholedisk.partitions(first_sector()) == [], "metadata cleaning erased the partition table"
+
+
+@pytest.fixture
+def served_image():
+    """The golden image served by Ironic's HTTP server under another name, with its sha256."""
+    path = HTTP_ROOT / "ooo-test" / "golden.raw"
+    path.parent.mkdir(exist_ok=True)
+    shutil.copyfile(GOLDEN, path)
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    yield "http://198.18.0.1:8088/ooo-test/golden.raw", digest.hexdigest()
+    shutil.rmtree(path.parent)
+
+
+def test_a_checksum_mismatch_fails_naming_the_node_and_a_rerun_recovers(conn, sheep, served_image):
+    url, sha256 = served_image
+    bad = provision("active", image=url, image_checksum="0" * 64, timeout=600)
+    assert bad["failed"] and bad["nodes"][0]["after"] == "deploy failed", bad
+    assert SHEEP in bad["msg"] and "checksum" in bad["msg"].lower(), bad["msg"]
+    assert not running(CONTAINER)
+    good = provision("active", image=url, image_checksum=sha256, timeout=600)
+    assert not good.get("failed"), good
+    assert good["nodes"][0]["before"] == "deploy failed" and good["nodes"][0]["after"] == "active"
+    wait(lambda: running(CONTAINER), what="the machine to run from its disk")
+    assert provision("undeployed", timeout=600)["nodes"][0]["after"] == "available"
+
+
+def test_an_agent_that_never_calls_back_times_out_naming_the_node_and_a_rerun_recovers(conn, sheep):
+    """The machine hangs in its ramdisk (stopped as soon as it runs): the module gives up after its timeout, names the
+    node and the cause, and aborts the deployment; once the machine boots again, a rerun deploys it."""
+    stopper = subprocess.Popen([sys.executable, "-c", """
+import subprocess, time
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    if subprocess.run(["podman", "stop", "--time", "0", %r], capture_output=True).returncode == 0:
+        break
+    time.sleep(0.2)
+""" % RAMDISK])
+    try:
+        hung = provision("active", image="overcloud-golden", timeout=45, poll_interval=2)
+    finally:
+        stopper.wait(timeout=150)
+    assert hung["failed"], hung
+    assert SHEEP in hung["msg"] and "never called back" in hung["msg"] and "aborted" in hung["msg"], hung["msg"]
+    assert conn.baremetal.get_node(sheep.id).provision_state == "deploy failed"
+    again = provision("active", image="overcloud-golden", timeout=600)
+    assert not again.get("failed"), again
+    assert again["nodes"][0]["after"] == "active"
+    wait(lambda: running(CONTAINER), what="the machine to run from its disk")
