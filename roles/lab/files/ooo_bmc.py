@@ -267,6 +267,9 @@ class PodmanDriver(AbstractSystemsDriver):
         if found is None:
             return None
         offset, size = found
+        # The ramdisk's loop device over the whole disk is gone with the ramdisk (mount refuses overlapping loops).
+        for loop in self._whole_disk_loops(disk):
+            subprocess.run(["losetup", "--detach", loop], capture_output=True, check=False)
         os.makedirs(mnt, exist_ok=True)
         proc = subprocess.run(["mount", "-o", "loop,offset=%d,sizelimit=%d" % (offset, size), disk, mnt],
                               capture_output=True, text=True, check=False)
@@ -305,15 +308,18 @@ class PodmanDriver(AbstractSystemsDriver):
         argv += ["--rootfs", root] + list(self._config.get("OOO_BMC_OS_COMMAND", ["/bin/sleep", "infinity"]))
         return argv
 
+    @staticmethod
+    def _whole_disk_loops(disk):
+        proc = subprocess.run(["losetup", "--associated", disk, "--noheadings", "--raw", "--output", "NAME,OFFSET,SIZELIMIT"],
+                              capture_output=True, text=True, check=False)
+        return [f[0] for f in (line.split() for line in proc.stdout.splitlines()) if len(f) == 3 and f[1] == "0" and f[2] == "0"]
+
     def _loop_device(self, machine):
         """The whole disk as a loop device over its file (attached once)."""
         disk = self._disk(machine)
-        proc = subprocess.run(["losetup", "--associated", disk, "--noheadings", "--raw", "--output", "NAME,OFFSET,SIZELIMIT"],
-                              capture_output=True, text=True, check=False)
-        for line in proc.stdout.splitlines():
-            fields = line.split()
-            if len(fields) == 3 and fields[1] == "0" and fields[2] == "0":
-                return fields[0]
+        loops = self._whole_disk_loops(disk)
+        if loops:
+            return loops[0]
         proc = subprocess.run(["losetup", "--find", "--show", disk], capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise error.FishyError("Failed to power on %s: losetup %s: %s" % (machine["name"], disk, proc.stderr.strip()))
