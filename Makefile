@@ -38,6 +38,7 @@ bench: bootstrap
 	python benchmarks/bench_baremetal_enroll.py
 	python benchmarks/bench_baremetal_available.py
 	python benchmarks/bench_baremetal_inspect.py
+	python benchmarks/bench_baremetal_deploy.py
 	python benchmarks/bench_container_startup.py
 	python benchmarks/bench_image_upload.py
 	python benchmarks/bench_heat_noop.py

@@ -111,11 +111,11 @@ def main():
         conn.baremetal.wait_for_nodes_provision_state([fakes[0].id], "manageable", timeout=300)
         faked["inspection, 1 node"] = time.monotonic() - started
         provision(fake_names, "available")
-        faked["deploy, 1 node"] = deploy(fake_names[:1], "http://198.18.0.1:8088/none.raw")
+        faked["deploy, 1 node"] = deploy(fake_names[:1], "overcloud-golden")
         started = time.monotonic()
         provision(fake_names[:1], "undeployed")
         faked["undeploy+clean, 1"] = time.monotonic() - started
-        faked["deploy, 3 at once"] = deploy(fake_names, "http://198.18.0.1:8088/none.raw")
+        faked["deploy, 3 at once"] = deploy(fake_names, "overcloud-golden")
     finally:
         for node in fakes:
             # An active node is deleted only in maintenance.

@@ -277,11 +277,13 @@ def test_diff_mode_shows_the_change(machine):
 
 
 def test_role_on_the_lab_machines_is_idempotent(lab):
-    """The main command's network step: every lab machine configured, a rerun changes nothing."""
+    """The main command's network step: every deployed lab machine configured, a rerun changes nothing (the
+    quarantined black sheep is not deployed: it runs nothing)."""
     from conftest import recap, run_playbook
-    run_playbook("network_config.yml")
-    _rc, output = run_playbook("network_config.yml")
-    for host in ("controller-0", "compute-0", "compute-1", "compute-2"):
+    deployed = ("controller-0", "compute-0", "compute-2")
+    run_playbook("network_config.yml", "-e", "network_config_hosts=" + ",".join(deployed))
+    _rc, output = run_playbook("network_config.yml", "-e", "network_config_hosts=" + ",".join(deployed))
+    for host in deployed:
         assert recap(output, host)["changed"] == 0, output[-3000:]
     show = subprocess.run(["podman", "exec", "ooo-lab-controller-0", "sh", "-c", "ip -br addr show br-ex; ovs-vsctl show; ip route"],
                           capture_output=True, text=True, check=False).stdout

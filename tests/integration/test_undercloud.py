@@ -102,7 +102,7 @@ def test_second_run_changes_nothing_and_check_mode_agrees(lab):
 
 def pids():
     found = {}
-    for name in ("keystone", "ironic", "glance", "heat-api", "heat-engine", "registry"):
+    for name in ("keystone", "ironic", "ironic-http", "glance", "heat-api", "heat-engine", "registry"):
         with open("/run/ooo-undercloud/%s.pid" % name) as handle:
             found[name] = int(handle.read())
     return found
@@ -115,7 +115,7 @@ def test_changed_setting_restarts_only_the_affected_service(lab):
         after = pids()
         assert after["heat-engine"] != before["heat-engine"]
         assert after["heat-api"] != before["heat-api"]  # heat.conf is shared by both Heat processes
-        for name in ("keystone", "ironic", "glance", "registry"):
+        for name in ("keystone", "ironic", "ironic-http", "glance", "registry"):
             assert after[name] == before[name], name
         assert "num_engine_workers = 1" in open("/etc/heat/heat.conf").read()
     finally:
@@ -188,9 +188,9 @@ def test_stopped_then_started_again(lab, conn):
     import socket
     _rc, output = run_playbook("undercloud_install.yml", "-e", "undercloud_state=stopped")
     assert recap(output)["changed"] >= 1
-    for name in ("keystone", "ironic", "glance", "heat-api", "heat-engine", "registry"):
+    for name in ("keystone", "ironic", "ironic-http", "glance", "heat-api", "heat-engine", "registry"):
         assert not os.path.exists("/run/ooo-undercloud/%s.pid" % name), name
-    for port in (5000, 6385, 9292, 8004, 8787):
+    for port in (5000, 6385, 8088, 9292, 8004, 8787):
         with pytest.raises(OSError):
             socket.create_connection(("198.18.0.1", port), timeout=2).close()
     _rc, output = run_playbook("undercloud_install.yml", "-e", "undercloud_state=stopped")

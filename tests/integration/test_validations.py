@@ -31,7 +31,9 @@ def test_catalogue_is_listed_and_nothing_runs(lab, tmp_path):
 
 def test_pre_deployment_checks_pass_on_the_lab(lab, tmp_path):
     only = ["undercloud-services", "undercloud-resources", "ironic-nodes-enough", "ironic-nodes-healthy", "machines-reachable"]
-    _rc, _output, results = validate(tmp_path, validations_only=only, validations_role_counts={"Controller": 1, "Compute": 2})
+    # The machines Ironic deployed: the quarantined black sheep runs nothing.
+    _rc, _output, results = validate(tmp_path, validations_only=only, validations_role_counts={"Controller": 1, "Compute": 2},
+                                     validations_machines_group="overcloud:!compute-1")
     assert [r["name"] for r in results] == only
     assert {r["name"]: r["status"] for r in results} == {name: "PASSED" for name in only}
 
