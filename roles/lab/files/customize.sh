@@ -23,6 +23,8 @@ cgroups = "disabled"
 runtime = "crun"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
+# Image layers are staged in the container storage (the machine's big disk), not in /var/tmp on its root file system.
+image_copy_tmp_dir = "storage"
 CONF
 cat > "$root/etc/containers/registries.conf" <<CONF
 unqualified-search-registries = ["$registry"]
