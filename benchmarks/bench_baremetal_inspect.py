@@ -1,9 +1,9 @@
 """Benchmark: the cost of realism in the lab's bare metal, one node, in one run.
 
-Real: the quarantined lab machine (compute-1) behind its Redfish BMC: a power cycle through Ironic (off, then on into
-its ramdisk: its disk holds no OS, the lab's machines are deployed by Ironic) and an inspection by ironic-python-agent in its ramdisk (Ironic: power off, boot device Pxe, power on; the
-agent boots, runs its collectors and hardware-detect's CPU benchmark, posts; Ironic's hooks; power off), driven with
-`ooo.lifecycle.baremetal_provision` (target inspected, then power on).
+Real: the quarantined lab machine (compute-1) behind its Redfish BMC: a power cycle through Ironic (off, then on
+into its ramdisk: its disk holds no OS, the lab's machines are deployed by Ironic) and an inspection by
+ironic-python-agent in its ramdisk (Ironic: power off, boot device Pxe, power on; the agent boots, runs its
+collectors and hardware-detect's CPU benchmark, posts; Ironic's hooks; power off).
 Fake: a fake-hardware node (fake power, management and inspect interfaces) walked the same way, the time the lab
 took for the same walk before it had BMCs and a ramdisk.
 

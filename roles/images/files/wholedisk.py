@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Make a whole-disk raw image from a file system image: an MBR partition table with one bootable Linux partition
 that starts at 1 MiB and holds the file system, as a machine's disk would after a deployment.
 

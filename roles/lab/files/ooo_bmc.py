@@ -97,7 +97,10 @@ def root_partition(first_sector):
         status, _chs, ptype, _chs2, start, sectors = struct.unpack_from("<B3sB3sII", first_sector, 446 + 16 * index)
         if ptype == 0x83 and sectors:
             found.append((status != 0x80, index, start * 512, sectors * 512))
-    return min(found)[2:] if found else None
+    if not found:
+        return None
+    _not_bootable, _index, offset, size = min(found)
+    return offset, size
 
 
 def podman(*args):
