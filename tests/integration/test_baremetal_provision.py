@@ -55,6 +55,10 @@ def test_to_active_and_back(conn, nodes):
     assert [r["verbs"] for r in result["nodes"]] == [["manage", "provide", "active"]] * 3
     assert states_of(conn, nodes) == ["active"] * 3
     assert not run_module(MODULE, args)["changed"]
+    # Making the fleet available never undeploys a deployed machine.
+    kept = run_module(MODULE, dict(args, target="available"))
+    assert not kept["changed"] and kept["writes"] == 0 and all(r.get("skipped") and "Left node" in r["msg"] for r in kept["nodes"])
+    assert states_of(conn, nodes) == ["active"] * 3
     back = run_module(MODULE, dict(args, target="undeployed"))
     assert [r["verbs"] for r in back["nodes"]] == [["deleted"]] * 3
     assert states_of(conn, nodes) == ["available"] * 3

@@ -128,6 +128,11 @@ class Provisioner(object):
             result.update(after=node.provision_state, skipped=True, seconds=0.0,
                           msg="Skipped node %s: in maintenance (%s)" % (node.name, node.maintenance_reason or "no reason given"))
             return result
+        if self.p.get("target") == "available" and node.provision_state == "active":
+            # Deployed: in use. Making the fleet available never undeploys a machine (target undeployed does).
+            result.update(after=node.provision_state, skipped=True, seconds=0.0,
+                          msg="Left node %s active: it is deployed (target undeployed undeploys it)" % node.name)
+            return result
         try:
             if not self.p.get("target"):
                 self._power(node, result, deadline)
