@@ -42,6 +42,12 @@ options:
   image_checksum:
     description: Checksum of an O(image) given as a URL.
     type: str
+  image_disk_format:
+    description:
+      - Disk format of an O(image) given as a URL (C(raw), C(qcow2)); Glance images carry theirs. Without it the ramdisk
+        guesses, and may take a whole-disk raw image for a partition table format.
+    type: str
+    version_added: 0.2.0
   nodes:
     description: Names or UUIDs of the nodes.
     type: list
@@ -177,6 +183,7 @@ def main():
             config_drive=dict(type="raw"),
             image=dict(type="str"),
             image_checksum=dict(type="str"),
+            image_disk_format=dict(type="str"),
             nodes=dict(type="list", elements="str", required=True),
             on_failure=dict(type="str", default="fail", choices=["fail", "retry", "maintenance"]),
             poll_interval=dict(type="float", default=1.0),

@@ -89,8 +89,10 @@ def test_the_bmc_password_is_in_no_process_list_log_label_or_ironic_answer(conn,
     processes = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
     assert secret not in processes
     assert secret not in Path("/var/lib/ooo-lab/bmc/emulator.log").read_text(errors="replace")
-    labels = subprocess.run(["podman", "inspect", "ooo-lab-" + SHEEP, "ooo-lab-compute-0"], capture_output=True, text=True,
-                            check=True).stdout
+    names = subprocess.run(["podman", "ps", "--all", "--filter", "label=ooo.lab", "--format", "{{.Names}}"], capture_output=True,
+                           text=True, check=True).stdout.split()
+    assert "ooo-lab-compute-0" in names
+    labels = subprocess.run(["podman", "inspect"] + names, capture_output=True, text=True, check=True).stdout
     assert secret not in labels
     node = conn.baremetal.find_node(SHEEP)
     assert node.driver == "redfish" and node.driver_info["redfish_password"] == "******"

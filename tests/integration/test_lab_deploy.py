@@ -140,11 +140,11 @@ def served_image():
 
 def test_a_checksum_mismatch_fails_naming_the_node_and_a_rerun_recovers(conn, sheep, served_image):
     url, sha256 = served_image
-    bad = provision("active", image=url, image_checksum="0" * 64, timeout=600)
+    bad = provision("active", image=url, image_checksum="0" * 64, image_disk_format="raw", timeout=600)
     assert bad["failed"] and bad["nodes"][0]["after"] == "deploy failed", bad
     assert SHEEP in bad["msg"] and "checksum" in bad["msg"].lower(), bad["msg"]
     assert not running(CONTAINER)
-    good = provision("active", image=url, image_checksum=sha256, timeout=600)
+    good = provision("active", image=url, image_checksum=sha256, image_disk_format="raw", timeout=600)
     assert not good.get("failed"), good
     assert good["nodes"][0]["before"] == "deploy failed" and good["nodes"][0]["after"] == "active"
     wait(lambda: running(CONTAINER), what="the machine to run from its disk")
@@ -154,6 +154,8 @@ def test_a_checksum_mismatch_fails_naming_the_node_and_a_rerun_recovers(conn, sh
 def test_an_agent_that_never_calls_back_times_out_naming_the_node_and_a_rerun_recovers(conn, sheep):
     """The machine hangs in its ramdisk (stopped as soon as it runs): the module gives up after its timeout, names the
     node and the cause, and aborts the deployment; once the machine boots again, a rerun deploys it."""
+    provision(power="off")  # no ramdisk left running from an earlier test: the one stopped is this deployment's
+    assert not running(RAMDISK)
     stopper = subprocess.Popen([sys.executable, "-c", """
 import subprocess, time
 deadline = time.monotonic() + 120

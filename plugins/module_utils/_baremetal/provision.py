@@ -176,7 +176,9 @@ class Provisioner(object):
                     self._write("Failed to set the image of node %s" % node.name, self.conn.baremetal.patch_node, node.id,
                                 [{"op": "add", "path": "/instance_info/image_source", "value": self.p["image"]}]
                                 + ([{"op": "add", "path": "/instance_info/image_checksum", "value": self.p["image_checksum"]}]
-                                   if self.p.get("image_checksum") else []))
+                                   if self.p.get("image_checksum") else [])
+                                + ([{"op": "add", "path": "/instance_info/image_disk_format", "value": self.p["image_disk_format"]}]
+                                   if self.p.get("image_disk_format") else []))
                 kwargs = {}
                 if verb == "active" and self.p.get("config_drive"):
                     kwargs["config_drive"] = self.p["config_drive"]
