@@ -17,31 +17,18 @@ powered off, as the lab leaves it.
 
     python benchmarks/bench_baremetal_deploy.py
 """
-import json
 import subprocess
 import time
 import uuid
 
 import openstack
 
+from bench_baremetal_inspect import module
 from bench_identity_catalog import TOP, VENV
 
 SHEEP = "compute-1"
 COMPUTES = ["compute-0", "compute-2"]
 STAMP = "/var/lib/ooo-undercloud/images/overcloud-golden.raw.build-hash"
-
-
-def module(name, args):
-    cmd = [str(VENV / "bin" / "ansible"), "localhost", "-m", name, "-a", json.dumps(args)]
-    env = {"ANSIBLE_CONFIG": str(TOP / "ansible.cfg"), "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
-           "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json", "PATH": "%s/bin:/usr/bin:/bin" % VENV}
-    started = time.monotonic()
-    proc = subprocess.run(cmd, cwd=TOP, env=env, capture_output=True, text=True, check=False)
-    seconds = time.monotonic() - started
-    result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    if result.get("failed"):
-        raise SystemExit("%s failed: %s" % (name, result.get("msg") or json.dumps(result.get("nodes"))[:2000]))
-    return seconds
 
 
 def provision(nodes, target, **extra):

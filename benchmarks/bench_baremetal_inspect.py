@@ -25,6 +25,7 @@ NODE = "compute-1"
 
 
 def module(name, args):
+    """Run one module of the collection ad hoc; its wall time in seconds (exits on failure)."""
     cmd = [str(VENV / "bin" / "ansible"), "localhost", "-m", name, "-a", json.dumps(args)]
     env = {"ANSIBLE_CONFIG": str(TOP / "ansible.cfg"), "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
            "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json", "PATH": "%s/bin:/usr/bin:/bin" % VENV}
@@ -33,7 +34,7 @@ def module(name, args):
     seconds = time.monotonic() - started
     result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
     if result.get("failed"):
-        raise SystemExit("%s failed: %s" % (name, result.get("msg")))
+        raise SystemExit("%s failed: %s" % (name, result.get("msg") or json.dumps(result.get("nodes"))[:2000]))
     return seconds
 
 

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,23 @@ def run_module(module, args, check=False, diff=False, host="localhost", prefix=(
     if raw:
         return result, proc.stdout + proc.stderr
     return result
+
+
+def running(name):
+    """Whether a container of this host runs (podman ps)."""
+    out = subprocess.run(["podman", "ps", "--format", "{{.Names}}"], capture_output=True, text=True, check=True).stdout
+    return name in out.split()
+
+
+def wait(predicate, timeout=90, what="condition"):
+    """Poll predicate() every second until it is true; return its value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError("timed out waiting for %s" % what)
 
 
 def machine(name, *argv, check=True):

@@ -8,14 +8,13 @@ lab leaves it.
 import json
 import os
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import TOP, run_module, run_playbook
+from conftest import TOP, run_module, run_playbook, running, wait
 
 SHEEP = "compute-1"
 BMC_DIR = Path("/etc/ooo-lab/bmc")
@@ -27,21 +26,6 @@ ENROLL = "ooo.lifecycle.baremetal_nodes"
 
 def password():
     return (BMC_DIR / "password").read_text().strip()
-
-
-def running(name):
-    out = subprocess.run(["podman", "ps", "--format", "{{.Names}}"], capture_output=True, text=True, check=True).stdout
-    return name in out.split()
-
-
-def wait(predicate, timeout=90, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError("timed out waiting for %s" % what)
 
 
 def power(conn, state):

@@ -12,12 +12,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import TOP, run_module
+from conftest import TOP, run_module, running, wait
 
 SHEEP = "compute-1"
 CONTAINER = "ooo-lab-" + SHEEP
@@ -31,21 +30,6 @@ PROVISION = "ooo.lifecycle.baremetal_provision"
 
 sys.path.insert(0, str(TOP / "roles" / "images" / "files"))
 import wholedisk  # noqa: E402  pylint: disable=wrong-import-position
-
-
-def running(name):
-    out = subprocess.run(["podman", "ps", "--format", "{{.Names}}"], capture_output=True, text=True, check=True).stdout
-    return name in out.split()
-
-
-def wait(predicate, timeout=90, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError("timed out waiting for %s" % what)
 
 
 def provision(target=None, check=False, **extra):
