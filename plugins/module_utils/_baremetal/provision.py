@@ -67,10 +67,21 @@ class Provisioner(object):
             if state in states.ABORTABLE and not self.check_mode:
                 # Left waiting, the node would block every rerun until Ironic's own callback timeout (30 minutes by
                 # default); aborted, it is in a failed state that a rerun starts again from.
-                self._write("Failed to abort node %s" % (node.name or node.id), self.conn.baremetal.set_node_provision_state,
-                            node.id, "abort")
-                message += "; the %s was aborted, a rerun starts it again" % ("deployment" if state == "wait call-back" else "cleaning")
+                what = "deployment" if state == "wait call-back" else "cleaning"
+                try:
+                    self._write("Failed to abort node %s" % (node.name or node.id), self._abort, node)
+                    message += "; the %s was aborted, a rerun starts it again" % what
+                except OOOError as again:
+                    message += "; the %s could not be aborted (%s)" % (what, again.message)
             raise WaitTimeout(message)
+
+    def _abort(self, node):
+        """Abort the node's wait for its agent. A deployment waiting for its agent can be aborted from Ironic's API 1.110
+        on (openstacksdk asks for 1.13, which allows only the other aborts): the request names its version."""
+        response = self.conn.baremetal.put("/nodes/%s/states/provision" % node.id, json={"target": "abort"},
+                                           headers={"X-OpenStack-Ironic-API-Version": "1.110"})
+        if response.status_code >= 400:
+            raise APIError("HTTP %d: %s" % (response.status_code, response.text[:300]))
 
     def _inspected(self, node):
         """Whether Ironic finished an inspection of the node (openstacksdk's Node does not map this field)."""
