@@ -84,8 +84,8 @@ options:
   target:
     description:
       - The state to reach. C(inspected) is C(manageable) after an inspection; C(undeployed) is C(available) after an undeploy.
-      - C(available) never undeploys a node: an C(active) node is deployed (in use) and is left alone, reported C(skipped);
-        use C(undeployed) to undeploy.
+      - C(available) never undeploys a node. An C(active) node is deployed (in use), so it is left alone and reported
+        C(skipped); use C(undeployed) to undeploy.
       - Required unless O(power) is given.
     type: str
     choices: [manageable, inspected, available, active, undeployed]
