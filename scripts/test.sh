@@ -10,7 +10,7 @@ export ANSIBLE_CONFIG="$top/ansible.cfg"
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(lint sanity units molecule integration)
 
-declare -A outcome
+declare -A outcome times
 failed=0
 
 collection_copy() {
@@ -24,12 +24,23 @@ collection_copy() {
   echo "$dest"
 }
 
+# tests/budget.txt: each stage's allowance in seconds on the lab machine; a stage that passes but takes more than
+# 125% of it fails, loudly: the suite must fit CI's limit, and a slower test is a change to look at.
+budget_of() { awk -v s="$1" '$1 == s":" {print $2}' "$top/tests/budget.txt"; }
+
 run_stage() {
   local name=$1; shift
   echo "=== $name"
   local start=$SECONDS
-  if "$@"; then outcome[$name]="passed"; else outcome[$name]="FAILED"; failed=$((failed + 1)); fi
-  echo "=== $name: ${outcome[$name]} in $((SECONDS - start))s"
+  if "$@"; then outcome[$name]="passed"; else outcome[$name]="FAILED"; fi
+  local took=$((SECONDS - start)) allowed
+  allowed=$(budget_of "$name")
+  times[$name]="${took}s of ${allowed:-?}s"
+  if [ "${outcome[$name]}" = passed ] && [ -n "$allowed" ] && [ $((took * 100)) -gt $((allowed * 125)) ]; then
+    outcome[$name]="FAILED (over budget: ${took}s, more than 125% of its ${allowed}s in tests/budget.txt)"
+  fi
+  [ "${outcome[$name]}" = passed ] || failed=$((failed + 1))
+  echo "=== $name: ${outcome[$name]} in ${took}s"
 }
 
 lint() { ansible-lint --offline; }
@@ -69,7 +80,7 @@ echo
 echo "=== summary"
 passed=0
 for stage in "${stages[@]}"; do
-  echo "  $stage: ${outcome[$stage]}"
+  echo "  $stage: ${outcome[$stage]} (${times[$stage]})"
   [ "${outcome[$stage]}" = passed ] && passed=$((passed + 1))
 done
 echo "stages: $passed passed, $failed failed"

@@ -39,6 +39,8 @@ What a Redfish call does to the machine:
   ForceRestart         ForceOff, then On; GracefulRestart: GracefulShutdown, then On
   PushPowerButton      On when off, GracefulShutdown when on
   boot device / mode   recorded (Pxe, Hdd, Cd; UEFI, Legacy), used at the next power on
+  power restore        when the emulator starts, a machine whose processes the host lost while it was on (podman
+                       still records it running) is booted again from its boot device ("last state")
   NICs                 the machine's MACs
 """
 
@@ -101,6 +103,11 @@ def root_partition(first_sector):
         return None
     _not_bootable, _index, offset, size = min(found)
     return offset, size
+
+
+def alive(pid):
+    """Whether a process with this PID exists (podman runs in this PID namespace)."""
+    return pid > 0 and os.path.exists("/proc/%d" % pid)
 
 
 def podman(*args):
@@ -181,19 +188,51 @@ class PodmanDriver(AbstractSystemsDriver):
 
     # -- power ---------------------------------------------------------------------------------------------------
 
+    def _records(self):
+        """{name: pid} of the lab's containers podman records as running."""
+        rc, out, err = podman("ps", "--filter", "label=ooo.lab=%s" % self._config.get("OOO_BMC_LAB", "ooo-lab"),
+                              "--format", "{{.Names}} {{.Pid}}")
+        if rc != 0:
+            raise error.FishyError("Failed to read the power state: podman ps: %s" % (err or "exit code %d" % rc))
+        records = {}
+        for line in out.splitlines():
+            name, _sep, pid = line.partition(" ")
+            records[name] = int(pid) if pid.strip().isdigit() else 0
+        return records
+
     def _running(self, container):
         """Whether the container runs, from one `podman ps` of the lab kept for a second: Ironic reads every node's
         power state (and sushy each system several times) on each power sync; a podman call per read would keep a
-        core busy."""
+        core busy. podman's record alone is not enough: when the host loses the container's processes (its conmon
+        killed), podman still says running; a machine whose process is gone is off."""
         with self._lock:
             now = time.monotonic()
             if self._seen is None or now - self._seen[0] > 1.0:
-                rc, out, err = podman("ps", "--filter", "label=ooo.lab=%s" % self._config.get("OOO_BMC_LAB", "ooo-lab"),
-                                      "--format", "{{.Names}}")
-                if rc != 0:
-                    raise error.FishyError("Failed to read the power state: podman ps: %s" % (err or "exit code %d" % rc))
-                self._seen = (now, set(out.split()))
+                self._seen = (now, {name for name, pid in self._records().items() if alive(pid)})
             return container in self._seen[1]
+
+    def restore_power(self):
+        """Power restore policy "last state": a machine that was on when the host lost its processes (podman records
+        its OS or ramdisk running, the process is gone) is booted again from its boot device, as a server whose power
+        came back. Run once, before the emulator answers."""
+        records = self._records()
+        restored = []
+        for machine in self._machines.values():
+            lost = [c for c in (machine["container"], self._ramdisk(machine)) if c in records and not alive(records[c])]
+            if not lost:
+                continue
+            for container in lost:
+                podman("rm", "--force", "--time", "0", container)
+            self._forget()
+            try:
+                self._umount_root(machine)
+                self._on(machine, "On")
+                restored.append(machine["name"])
+            except error.FishyError as exc:
+                self._logger.warning("%s: not powered on again after the host lost it: %s", machine["name"], exc)
+        if restored:
+            self._logger.info("powered on again after the host lost them: %s", ", ".join(restored))
+        return restored
 
     def _forget(self):
         with self._lock:
@@ -240,6 +279,15 @@ class PodmanDriver(AbstractSystemsDriver):
             return
         root = self._mount_root(machine)
         if root:
+            # A fresh container: a boot starts from the disk. Its container storage (the second disk) starts empty
+            # after a ramdisk ran.
+            podman("rm", "--force", "--time", "0", machine["container"])
+            storage = machine.get("storage")
+            if storage:
+                if self._setting(machine["uuid"], "storage_stale", False) and os.path.isdir(storage):
+                    shutil.rmtree(storage)
+                os.makedirs(storage, exist_ok=True)
+                self._remember(machine["uuid"], storage_stale=False)
             self._podman(machine, state, *self._os_argv(machine, root))
         elif podman("container", "exists", machine["container"])[0] == 0:
             self._podman(machine, state, "start", machine["container"])
@@ -292,14 +340,8 @@ class PodmanDriver(AbstractSystemsDriver):
                 raise error.FishyError("Failed to power off %s: umount %s: %s" % (machine["name"], mnt, proc.stderr.strip()))
 
     def _os_argv(self, machine, root):
-        """podman run of the machine's OS from its root file system (a fresh container: a boot starts from the disk)."""
-        podman("rm", "--force", "--time", "0", machine["container"])
+        """podman run arguments of the machine's OS from its root file system."""
         storage = machine.get("storage")
-        if storage:
-            if self._setting(machine["uuid"], "storage_stale", False) and os.path.isdir(storage):
-                shutil.rmtree(storage)
-            os.makedirs(storage, exist_ok=True)
-            self._remember(machine["uuid"], storage_stale=False)
         argv = ["run", "--detach", "--name", machine["container"], "--hostname", machine["name"],
                 "--label", "ooo.lab=%s" % self._config.get("OOO_BMC_LAB", "ooo-lab"),
                 "--label", "ooo.role=%s" % machine.get("role", ""), "--label", "ooo.boot=disk"]
@@ -459,6 +501,7 @@ def main():
     app = emulator.app
     app.configure(config_file=args.config)
     driver = PodmanDriver.initialize(app.config, app.logger)()
+    driver.restore_power()
     # The emulator chooses its systems driver in a property of its Flask application; ours takes its place.
     type(app).systems = property(lambda self: driver)
     app.run(host=app.config["SUSHY_EMULATOR_LISTEN_IP"], port=app.config.get("SUSHY_EMULATOR_LISTEN_PORT", 8000), threaded=True)
