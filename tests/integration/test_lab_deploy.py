@@ -130,6 +130,43 @@ def test_powered_off_behind_ironics_back_and_powered_on_again(conn, sheep):
     subprocess.run(["podman", "exec", CONTAINER, "test", "-s", "/etc/ooo-golden-build"], check=True)
 
 
+BMC_CONFIG = Path("/etc/ooo-lab/bmc")
+
+
+def start_bmc():
+    """The BMC started as the lab role starts it (roles/lab/tasks/bmc.yml: the same command and configuration hash)."""
+    sha1 = [hashlib.sha1((BMC_CONFIG / name).read_bytes()).hexdigest()
+            for name in ("emulator.conf", "machines.json", "ooo_bmc.py", "htpasswd")]
+    return run_module("ooo.lifecycle.process_service", {
+        "name": "ooo-lab-bmc", "argv": ["/opt/ooo-lab/bmc-venv/bin/python", str(BMC_CONFIG / "ooo_bmc.py"), "--config",
+                                        str(BMC_CONFIG / "emulator.conf")],
+        "config_hash": hashlib.sha256("".join(sha1).encode()).hexdigest(),
+        "logfile": "/var/lib/ooo-lab/bmc/emulator.log", "pidfile": "/run/ooo-lab-bmc.pid",
+        "ready_host": "198.18.0.1", "ready_port": 8000, "ready_url": "http://198.18.0.1:8000/redfish/v1/"})
+
+
+def test_a_machine_the_host_lost_is_off_and_its_bmc_powers_it_on_again_when_it_starts(conn, sheep):
+    """What a stop of the host's processes does (CI found it): the machine's processes and its BMC are killed, and
+    podman still records the machine as running. The BMC reports it off; started again, it boots the machine from its
+    disk (power restore "last state"), and Ironic sees it on."""
+    info = json.loads(subprocess.run(["podman", "inspect", CONTAINER], capture_output=True, text=True, check=True).stdout)[0]
+    for pid in (info["State"]["ConmonPid"], info["State"]["Pid"]):
+        os.kill(pid, 9)
+    recorded = subprocess.run(["podman", "inspect", "--format", "{{.State.Running}}", CONTAINER], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    assert recorded == "true", "podman's record still says running: the case the BMC must see through"
+    wait(lambda: conn.baremetal.get_node(sheep.id).power_state == "power off", timeout=60, what="Ironic to see it off")
+    with open("/run/ooo-lab-bmc.pid") as handle:
+        os.kill(int(handle.read()), 9)
+    started = start_bmc()
+    assert started["actions"] == ["start"], started
+    assert not start_bmc()["changed"], "started with the lab role's own command and configuration"
+    # podman exec needs the container's processes: the record alone does not do.
+    wait(lambda: subprocess.run(["podman", "exec", CONTAINER, "test", "-s", "/etc/ooo-golden-build"],
+                                capture_output=True, check=False).returncode == 0, what="the BMC to boot the machine again")
+    wait(lambda: conn.baremetal.get_node(sheep.id).power_state == "power on", timeout=60, what="Ironic to see it on")
+
+
 def test_undeploy_cleans_the_disk_metadata(conn, sheep):
     result = provision("undeployed", timeout=600)
     assert not result.get("failed"), result
