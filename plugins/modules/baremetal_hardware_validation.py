@@ -125,7 +125,7 @@ writes:
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal import report
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.blacksheep import (
@@ -133,12 +133,10 @@ from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.blackshee
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.inventory import list_nodes, read_inventories
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError, ValidationError
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
-    HAS_OPENSTACKSDK,
-    OPENSTACKSDK_IMPORT_ERROR,
     call,
     open_connection,
     openstack_argument_spec,
-    protect_secrets,
+    run_openstack_module,
 )
 
 REASON_PREFIX = "ooo.lifecycle hardware validation"
@@ -265,13 +263,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    protect_secrets(module)
-    if not HAS_OPENSTACKSDK:
-        module.fail_json(msg=missing_required_lib("openstacksdk"), exception=OPENSTACKSDK_IMPORT_ERROR)
-    try:
-        module.exit_json(**run_module(module))
-    except OOOError as exc:
-        module.fail_json(**exc.to_fail_kwargs())
+    run_openstack_module(module, run_module)
 
 
 if __name__ == "__main__":

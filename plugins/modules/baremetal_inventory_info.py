@@ -87,17 +87,26 @@ not_inspected:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.inventory import list_nodes, read_inventories
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
-    HAS_OPENSTACKSDK,
-    OPENSTACKSDK_IMPORT_ERROR,
     open_connection,
     openstack_argument_spec,
-    protect_secrets,
+    run_openstack_module,
 )
+
+
+def run_module(module):
+    conn = open_connection(module.params)
+    entries = read_inventories(conn, list_nodes(conn, module.params["nodes"]), module.params["concurrency"])
+    missing = sorted(name for name, e in entries.items() if e["inventory"] is None)
+    if missing and module.params["require"]:
+        raise OOOError("No stored inventory for node(s) %s: inspect them first (roles/introspection or "
+                       "ooo.lifecycle.baremetal_provision target=inspected)" % ", ".join(missing),
+                       nodes=entries, not_inspected=missing)
+    return dict(changed=False, nodes=entries, not_inspected=missing)
 
 
 def main():
@@ -109,20 +118,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    protect_secrets(module)
-    if not HAS_OPENSTACKSDK:
-        module.fail_json(msg=missing_required_lib("openstacksdk"), exception=OPENSTACKSDK_IMPORT_ERROR)
-    try:
-        conn = open_connection(module.params)
-        entries = read_inventories(conn, list_nodes(conn, module.params["nodes"]), module.params["concurrency"])
-    except OOOError as exc:
-        module.fail_json(**exc.to_fail_kwargs())
-    missing = sorted(name for name, e in entries.items() if e["inventory"] is None)
-    if missing and module.params["require"]:
-        module.fail_json(msg="No stored inventory for node(s) %s: inspect them first (roles/introspection or "
-                             "ooo.lifecycle.baremetal_provision target=inspected)" % ", ".join(missing),
-                         nodes=entries, not_inspected=missing)
-    module.exit_json(changed=False, nodes=entries, not_inspected=missing)
+    run_openstack_module(module, run_module)
 
 
 if __name__ == "__main__":

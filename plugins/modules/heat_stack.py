@@ -142,7 +142,7 @@ import math
 import os
 import time
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._heat.stack import (
     DIGEST_TAG,
@@ -162,13 +162,11 @@ from ansible_collections.ooo.lifecycle.plugins.module_utils._heat.stack import (
     summarize_preview,
     unknown_parameters,
 )
-from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError, ValidationError
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
-    HAS_OPENSTACKSDK,
-    OPENSTACKSDK_IMPORT_ERROR,
     open_connection,
     openstack_argument_spec,
-    protect_secrets,
+    run_openstack_module,
 )
 
 
@@ -308,8 +306,12 @@ def run_module(module):
     loaded = load_input(module) if module.params["state"] == "present" else None
     heat = Stacks(open_connection(module.params), timeout=module.params["timeout"], poll=module.params["poll_interval"])
     if module.params["state"] == "absent":
-        return absent(module, heat, deadline)
-    return present(module, heat, deadline, loaded)
+        result = absent(module, heat, deadline)
+    else:
+        result = present(module, heat, deadline, loaded)
+    if not module._diff:
+        result.pop("diff", None)
+    return result
 
 
 def main():
@@ -329,16 +331,7 @@ def main():
         required_if=[("state", "present", ("template",))],
         supports_check_mode=True,
     )
-    protect_secrets(module)
-    if not HAS_OPENSTACKSDK:
-        module.fail_json(msg=missing_required_lib("openstacksdk"), exception=OPENSTACKSDK_IMPORT_ERROR)
-    try:
-        result = run_module(module)
-        if not module._diff:
-            result.pop("diff", None)
-        module.exit_json(**result)
-    except OOOError as exc:
-        module.fail_json(**exc.to_fail_kwargs())
+    run_openstack_module(module, run_module)
 
 
 if __name__ == "__main__":

@@ -172,15 +172,13 @@ actions:
   sample: ["create project service (domain Default)", "grant role admin to user ironic (domain Default) on project service (domain Default)"]
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError, ValidationError
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
-    HAS_OPENSTACKSDK,
-    OPENSTACKSDK_IMPORT_ERROR,
     open_connection,
     openstack_argument_spec,
-    protect_secrets,
+    run_openstack_module,
 )
 from ansible_collections.ooo.lifecycle.plugins.module_utils._identity import IdentityCatalog, plan, validate
 
@@ -261,13 +259,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    protect_secrets(module)
-    if not HAS_OPENSTACKSDK:
-        module.fail_json(msg=missing_required_lib("openstacksdk"), exception=OPENSTACKSDK_IMPORT_ERROR)
-    try:
-        module.exit_json(**run_module(module))
-    except OOOError as exc:
-        module.fail_json(**exc.to_fail_kwargs())
+    run_openstack_module(module, run_module)
 
 
 if __name__ == "__main__":

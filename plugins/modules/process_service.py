@@ -116,7 +116,7 @@ logfile:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import exit_with
 from ansible_collections.ooo.lifecycle.plugins.module_utils._process import ProcessService, decide, fingerprint
 
 
@@ -155,10 +155,7 @@ def main():
         required_if=[("state", "started", ["argv"]), ("state", "restarted", ["argv"])],
         supports_check_mode=True,
     )
-    try:
-        module.exit_json(**run_module(module))
-    except OOOError as exc:
-        module.fail_json(**exc.to_fail_kwargs())
+    exit_with(module, run_module)
 
 
 if __name__ == "__main__":

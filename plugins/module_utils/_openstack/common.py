@@ -57,3 +57,11 @@ def failed(verb, obj, name, cause):
     """Format the collection's standard failure message."""
     label = "%s %s" % (obj, name) if name else obj
     return "Failed to %s %s: %s" % (verb, label, cause)
+
+
+def exit_with(module, run):
+    """A module's last step: exit with ``run(module)``'s result, or fail with an OOOError's message and fields."""
+    try:
+        module.exit_json(**run(module))
+    except OOOError as exc:
+        module.fail_json(**exc.to_fail_kwargs())

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import traceback
 
+from ansible.module_utils.basic import missing_required_lib
+
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import (
     APIError,
     CloudConnectionError,
+    exit_with,
     failed,
 )
 
@@ -94,6 +97,14 @@ def protect_secrets(module):
     """Mask the credentials of a ``cloud`` dict wherever they would show (results, invocation, errors)."""
     for value in cloud_secrets(module.params):
         module.no_log_values.add(value)
+
+
+def run_openstack_module(module, run):
+    """The OpenStack modules' entry: the cloud's credentials masked, openstacksdk required, then ``exit_with``."""
+    protect_secrets(module)
+    if not HAS_OPENSTACKSDK:
+        module.fail_json(msg=missing_required_lib("openstacksdk"), exception=OPENSTACKSDK_IMPORT_ERROR)
+    exit_with(module, run)
 
 
 def describe_cloud(params):
