@@ -126,6 +126,63 @@ def plan(desired, current):
     return actions
 
 
+def catalog_view(desired, current):
+    """Pure: the requested part of the catalog as text, before and after (``diff``'s before/after): a line per
+    requested domain, project, role, user, grant, service and endpoint, as ``current`` has it and as it will be.
+    Passwords never show: a user's line says only whether its password is reset."""
+    before, after = [], []
+
+    def line(text, exists):
+        if exists:
+            before.append(text)
+        after.append(text)
+
+    for domain in desired["domains"]:
+        line("domain %s" % domain["name"], domain["name"] in current["domains"])
+    for project in desired["projects"]:
+        key = (project["name"], project.get("domain") or DEFAULT_DOMAIN)
+        line("project %s (domain %s)" % key, key in current["projects"])
+    for role in desired["roles"]:
+        line("role %s" % role, role in current["roles"])
+    for user in desired["users"]:
+        key = (user["name"], user.get("domain") or DEFAULT_DOMAIN)
+        state = current["users"].get(key)
+        text = "user %s (domain %s)" % key
+        if state is None:
+            line(text, False)
+        elif user.get("password") and not state.get("password_ok", True):
+            before.append(text + ", password outdated")
+            after.append(text + ", password reset")
+        else:
+            line(text, True)
+        for grant in user.get("roles") or []:
+            if grant.get("project"):
+                scope = ("project", grant["project"], grant.get("project_domain") or DEFAULT_DOMAIN)
+            else:
+                scope = ("domain", grant["domain"], None)
+            assignment = key + (grant["role"],) + scope
+            line(describe(("grant_role", assignment, {})).replace("grant role", "role", 1),
+                 assignment in current["assignments"])
+    for service in desired["services"]:
+        have = current["services"].get(service["name"])
+        if have is None:
+            line("service %s (%s)" % (service["name"], service["type"]), False)
+        else:
+            before.append("service %s (%s)" % (service["name"], have.get("type")))
+            after.append("service %s (%s)" % (service["name"], service["type"]))
+        region = service.get("region") or desired["region"]
+        for interface in INTERFACES:
+            url = (service.get("endpoints") or {}).get(interface)
+            if not url:
+                continue
+            ekey = (service["name"], interface, region)
+            text = "endpoint %s %s in %s: " % ekey
+            if ekey in current["endpoints"]:
+                before.append(text + current["endpoints"][ekey])
+            after.append(text + url)
+    return "".join(x + "\n" for x in before), "".join(x + "\n" for x in after)
+
+
 def describe(action):
     """A human-readable, secret-free line for an action."""
     kind, key, data = action

@@ -29,7 +29,7 @@ attributes:
     description: Returns the actions that would be taken, and performs none.
   diff_mode:
     support: full
-    description: Shows the actions as the diff.
+    description: Shows the requested part of the catalog before and after (a line per item; passwords never shown).
 options:
   domains:
     description: Domains to ensure.
@@ -180,7 +180,7 @@ from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connectio
     openstack_argument_spec,
     run_openstack_module,
 )
-from ansible_collections.ooo.lifecycle.plugins.module_utils._identity import IdentityCatalog, plan, validate
+from ansible_collections.ooo.lifecycle.plugins.module_utils._identity import IdentityCatalog, catalog_view, plan, validate
 
 
 def password_checker(conn):
@@ -218,7 +218,8 @@ def run_module(module):
     actions = catalog.apply(plan(desired, current))
     result = dict(changed=bool(actions), actions=actions)
     if module._diff:
-        result["diff"] = dict(before="", after="".join(line + "\n" for line in actions))
+        before, after = catalog_view(desired, current)
+        result["diff"] = dict(before=before, after=after)
     return result
 
 

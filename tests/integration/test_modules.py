@@ -64,6 +64,10 @@ def test_identity_catalog_check_apply_check_apply(conn, names):
         assert "grant role %s to user %s (domain Default) on project %s (domain Default)" % (
             names["role"], names["user"], names["project"]) in first["actions"]
         assert len(first["actions"]) == 7  # project, role, user, grant, service, 2 endpoints
+        # The diff: the requested items before (none exists yet) and after.
+        assert "user %s (domain Default)" % names["user"] not in first["diff"]["before"]
+        assert "user %s (domain Default)\n" % names["user"] in first["diff"]["after"]
+        assert "endpoint %s public in regionOne: http://198.18.0.1:9999" % names["service"] in first["diff"]["after"]
         # Check mode created nothing.
         assert conn.identity.find_user(names["user"]) is None
         assert conn.identity.find_project(names["project"]) is None

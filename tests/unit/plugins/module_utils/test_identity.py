@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ansible_collections.ooo.lifecycle.plugins.module_utils._identity import describe, plan, validate
+from ansible_collections.ooo.lifecycle.plugins.module_utils._identity import catalog_view, describe, plan, validate
 
 
 def desired(**over):
@@ -71,3 +71,25 @@ def test_validate_accepts_good_input():
 def test_duplicates_are_reported():
     d = desired(services=[{"name": "a", "type": "t", "endpoints": {}}, {"name": "a", "type": "t", "endpoints": {}}])
     assert validate(d) == ["service a is listed twice; keep one entry"]
+
+
+def test_catalog_view_before_and_after():
+    before, after = catalog_view(desired(), empty())
+    assert before == ""
+    assert after.splitlines() == [
+        "project service (domain Default)", "role service", "user ironic (domain Default)",
+        "role admin to user ironic (domain Default) on project service (domain Default)",
+        "service ironic (baremetal)", "endpoint ironic public in regionOne: http://198.18.0.1:6385"]
+    assert catalog_view(desired(), converged()) == (after, after), "converged: nothing differs"
+
+
+def test_catalog_view_shows_what_changes_and_never_a_password():
+    current = converged()
+    current["users"][("ironic", "Default")]["password_ok"] = False
+    current["endpoints"][("ironic", "public", "regionOne")] = "http://127.0.0.1:6385"
+    before, after = catalog_view(desired(), current)
+    assert "user ironic (domain Default), password outdated" in before.splitlines()
+    assert "user ironic (domain Default), password reset" in after.splitlines()
+    assert "endpoint ironic public in regionOne: http://127.0.0.1:6385" in before.splitlines()
+    assert "endpoint ironic public in regionOne: http://198.18.0.1:6385" in after.splitlines()
+    assert "s3cret" not in before + after
