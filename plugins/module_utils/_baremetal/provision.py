@@ -70,18 +70,25 @@ class Provisioner(object):
                 what = "deployment" if state == "wait call-back" else "cleaning"
                 try:
                     self._write("Failed to abort node %s" % (node.name or node.id), self._abort, node)
-                    message += "; the %s was aborted, a rerun starts it again" % what
+                    message += "; the %s was aborted and the machine powered off, a rerun starts it again" % what
                 except OOOError as again:
                     message += "; the %s could not be aborted (%s)" % (what, again.message)
             raise WaitTimeout(message)
 
     def _abort(self, node):
-        """Abort the node's wait for its agent. A deployment waiting for its agent can be aborted from Ironic's API 1.110
-        on (openstacksdk asks for 1.13, which allows only the other aborts): the request names its version."""
+        """Abort the node's wait for its agent, then power the machine off. A deployment waiting for its agent can be
+        aborted from Ironic's API 1.110 on (openstacksdk asks for 1.13, which allows only the other aborts): the request
+        names its version."""
         response = self.conn.baremetal.put("/nodes/%s/states/provision" % node.id, json={"target": "abort"},
                                            headers={"X-OpenStack-Ironic-API-Version": "1.110"})
         if response.status_code >= 400:
             raise APIError("HTTP %d: %s" % (response.status_code, response.text[:300]))
+        # Aborted, the machine still runs its ramdisk, whose agent keeps asking for the deployment: at a rerun it would
+        # take the new deployment's agent token before the machine reboots, and the rebooted agent would be refused.
+        # Powered off, the rerun boots one agent.
+        wait_for(lambda: self._get(node.id), lambda n: not states.is_transitional(n.provision_state) and not n.reservation,
+                 timeout=60, interval=1, what="node %s to settle after the abort" % (node.name or node.id))
+        self.conn.baremetal.set_node_power_state(node.id, "power off", wait=True, timeout=60)
 
     def _inspected(self, node):
         """Whether Ironic finished an inspection of the node (openstacksdk's Node does not map this field)."""
