@@ -63,7 +63,40 @@ molecule_stage() {
   if [ "$rc" -eq 0 ]; then export OOO_LAB_READY=1 OOO_LAB_LOG="$molecule_log"; fi
   return "$rc"
 }
-integration() { python -m pytest -p no:cacheprovider tests/integration -v --durations=40; }
+# The integration stage. On the lab molecule converged (OOO_LAB_READY=1) it runs in three phases: the overcloud's
+# scenario tests alone (the rolling update counts failed requests through the VIP); then the tests that use only the
+# undercloud's APIs and this host's podman (integration_beside) in a second pytest beside the other lab tests (most
+# of those wait for Ironic and the machines); then the undercloud's own tests alone (they stop and restart its
+# services). Without a converged lab, one pytest runs everything in order (its first test brings the lab up).
+integration_first=(test_overcloud_deploy.py test_overcloud_scale.py test_overcloud_update.py test_overcloud_upgrade.py
+                   test_validations.py)
+integration_beside=(test_container_startup.py test_golden_image.py test_heat_stack.py test_image.py test_modules.py
+                    test_plan.py)
+integration_last=(test_undercloud.py)
+integration() {
+  local pytest=(python -m pytest -p no:cacheprovider -v --durations=30)
+  if [ "${OOO_LAB_READY:-}" != 1 ]; then "${pytest[@]}" tests/integration; return; fi
+  local dir=tests/integration first=() beside=() rest=() last=() path name rc=0
+  for path in "$dir"/test_*.py; do
+    name=$(basename "$path")
+    if [[ " ${integration_first[*]} " == *" $name "* ]]; then first+=("$path")
+    elif [[ " ${integration_beside[*]} " == *" $name "* ]]; then beside+=("$path")
+    elif [[ " ${integration_last[*]} " == *" $name "* ]]; then last+=("$path")
+    else rest+=("$path"); fi
+  done
+  echo "--- integration 1/3: the overcloud's scenario tests"
+  "${pytest[@]}" "${first[@]}" || rc=1
+  echo "--- integration 2/3: the lab's other tests, and beside them (output below) ${integration_beside[*]}"
+  "${pytest[@]}" "${beside[@]}" > "$top/.work/integration-beside.log" 2>&1 &
+  local beside_pid=$!
+  "${pytest[@]}" "${rest[@]}" || rc=1
+  wait "$beside_pid" || rc=1
+  echo "--- integration 2/3, beside: ${integration_beside[*]}"
+  cat "$top/.work/integration-beside.log"
+  echo "--- integration 3/3: the undercloud's own tests"
+  "${pytest[@]}" "${last[@]}" || rc=1
+  return $rc
+}
 
 # The static stages (lint, sanity, units) share nothing with the lab: when molecule runs too, they run beside it (most
 # of molecule's time is spent waiting for Ironic and the machines), and their output is printed after it.
