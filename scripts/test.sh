@@ -64,15 +64,16 @@ molecule_stage() {
   return "$rc"
 }
 # The integration stage. On the lab molecule converged (OOO_LAB_READY=1) it runs in three phases: the overcloud's
-# scenario tests alone (the rolling update counts failed requests through the VIP); then the tests that use only the
-# undercloud's APIs and this host's podman (integration_beside) in a second pytest beside the other lab tests (most
-# of those wait for Ironic and the machines); then the undercloud's own tests alone (they stop and restart its
-# services). Without a converged lab, one pytest runs everything in order (its first test brings the lab up).
+# scenario tests alone (the rolling update counts failed requests through the VIP); then two pytests side by side,
+# the tests of Ironic, the BMC and the machines' networks (most of their time is spent waiting for Ironic and the
+# machines) and those that use only the undercloud's APIs and this host's podman (integration_beside); then the tests
+# that stop and restart the undercloud's services, alone. Without a converged lab, one pytest runs everything in order
+# (its first test brings the lab up).
 integration_first=(test_overcloud_deploy.py test_overcloud_scale.py test_overcloud_update.py test_overcloud_upgrade.py
                    test_validations.py)
 integration_beside=(test_container_startup.py test_golden_image.py test_heat_stack.py test_image.py test_modules.py
-                    test_plan.py)
-integration_last=(test_undercloud.py)
+                    test_multicloud.py test_plan.py test_undercloud.py)
+integration_last=(test_undercloud_service.py)
 integration() {
   local pytest=(python -m pytest -p no:cacheprovider -v --durations=30)
   if [ "${OOO_LAB_READY:-}" != 1 ]; then "${pytest[@]}" tests/integration; return; fi
@@ -86,14 +87,14 @@ integration() {
   done
   echo "--- integration 1/3: the overcloud's scenario tests"
   "${pytest[@]}" "${first[@]}" || rc=1
-  echo "--- integration 2/3: the lab's other tests, and beside them (output below) ${integration_beside[*]}"
+  echo "--- integration 2/3: the lab's other tests, and beside them (their output follows) ${integration_beside[*]}"
   "${pytest[@]}" "${beside[@]}" > "$top/.work/integration-beside.log" 2>&1 &
   local beside_pid=$!
   "${pytest[@]}" "${rest[@]}" || rc=1
   wait "$beside_pid" || rc=1
   echo "--- integration 2/3, beside: ${integration_beside[*]}"
   cat "$top/.work/integration-beside.log"
-  echo "--- integration 3/3: the undercloud's own tests"
+  echo "--- integration 3/3: the undercloud's services stopped and restarted"
   "${pytest[@]}" "${last[@]}" || rc=1
   return $rc
 }
