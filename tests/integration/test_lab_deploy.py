@@ -83,25 +83,34 @@ def test_an_agent_that_never_calls_back_times_out_naming_the_node_and_is_aborted
 
 @pytest.fixture(scope="module")
 def served_image():
-    """The golden image served by Ironic's HTTP server under another name, with its sha256."""
-    path = HTTP_ROOT / "ooo-test" / "golden.raw"
-    path.parent.mkdir(exist_ok=True)
-    shutil.copyfile(GOLDEN, path)
+    """The golden image served by Ironic's HTTP server under another name (a hard link), with its sha256; and a small
+    image (the first 16 MiB of it) for the failures, as IPA downloads a failed image three times."""
+    directory = HTTP_ROOT / "ooo-test"
+    directory.mkdir(exist_ok=True)
+    path = directory / "golden.raw"
+    if path.exists():
+        path.unlink()
+    try:
+        os.link(GOLDEN, path)
+    except OSError:
+        shutil.copyfile(GOLDEN, path)
+    with open(GOLDEN, "rb") as source, open(directory / "small.raw", "wb") as small:
+        small.write(source.read(16 << 20))
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    yield "http://198.18.0.1:8088/ooo-test/golden.raw", digest.hexdigest()
-    shutil.rmtree(path.parent)
+    yield "http://198.18.0.1:8088/ooo-test/golden.raw", digest.hexdigest(), "http://198.18.0.1:8088/ooo-test/small.raw"
+    shutil.rmtree(directory)
 
 
 def test_a_checksum_mismatch_fails_naming_the_node(conn, sheep, served_image):
     """A rerun after the aborted deployment: its agent calls back, downloads the image and checks it against the
     checksum given; a mismatch fails the deployment, naming the node and the cause, and the machine runs nothing. The
     next test's deployment is the rerun that recovers."""
-    url, _sha256 = served_image
+    _url, _sha256, small = served_image
     assert conn.baremetal.get_node(sheep.id).provision_state == "deploy failed", "after the aborted deployment"
-    bad = provision("active", image=url, image_checksum="0" * 64, image_disk_format="raw", timeout=600)
+    bad = provision("active", image=small, image_checksum="0" * 64, image_disk_format="raw", timeout=600)
     assert bad["failed"] and bad["nodes"][0]["after"] == "deploy failed", bad
     assert SHEEP in bad["msg"] and "checksum" in bad["msg"].lower(), bad["msg"]
     assert not running(CONTAINER)
@@ -110,7 +119,7 @@ def test_a_checksum_mismatch_fails_naming_the_node(conn, sheep, served_image):
 def test_deploy_recovers_writes_the_golden_image_and_the_machine_runs_it(conn, sheep, served_image):
     """check -> apply -> check -> apply from the failed deployment: one deployment, then nothing; the machine runs the
     bytes IPA wrote. The image is the golden image by URL (make lab deploys it from Glance)."""
-    url, sha256 = served_image
+    url, sha256, _small = served_image
     assert conn.baremetal.get_node(sheep.id).provision_state == "deploy failed"
     args = {"target": "active", "image": url, "image_checksum": sha256, "image_disk_format": "raw", "timeout": 600}
     results = [provision(check=True, **args), provision(**args), provision(check=True, **args), provision(**args)]
