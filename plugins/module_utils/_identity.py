@@ -68,6 +68,26 @@ def validate(desired):
     return problems
 
 
+def _assignments(user, key):
+    """Pure: the role assignments a requested user asks for, as (user, user_domain, role, scope_kind, scope_name,
+    scope_domain) tuples; ``key`` is the user's (name, domain)."""
+    for grant in user.get("roles") or []:
+        if grant.get("project"):
+            scope = ("project", grant["project"], grant.get("project_domain") or DEFAULT_DOMAIN)
+        else:
+            scope = ("domain", grant["domain"], None)
+        yield key + (grant["role"],) + scope
+
+
+def _endpoints(service, default_region):
+    """Pure: the endpoints a requested service asks for, as ((service, interface, region), url), in interface order."""
+    region = service.get("region") or default_region
+    for interface in INTERFACES:
+        url = (service.get("endpoints") or {}).get(interface)
+        if url:
+            yield (service["name"], interface, region), url
+
+
 def plan(desired, current):
     """Pure: the actions that bring ``current`` to ``desired``.
 
@@ -97,12 +117,7 @@ def plan(desired, current):
             actions.append(("create_user", key, {"password": user.get("password"), "description": user.get("description") or ""}))
         elif user.get("password") and not state.get("password_ok", True):
             actions.append(("update_password", key, {"password": user["password"]}))
-        for grant in user.get("roles") or []:
-            if grant.get("project"):
-                scope = ("project", grant["project"], grant.get("project_domain") or DEFAULT_DOMAIN)
-            else:
-                scope = ("domain", grant["domain"], None)
-            assignment = key + (grant["role"],) + scope
+        for assignment in _assignments(user, key):
             if assignment not in current["assignments"]:
                 actions.append(("grant_role", assignment, {}))
     for service in desired["services"]:
@@ -111,12 +126,7 @@ def plan(desired, current):
             actions.append(("create_service", service["name"], {"type": service["type"], "description": service.get("description") or ""}))
         elif have.get("type") != service["type"]:
             actions.append(("update_service", service["name"], {"type": service["type"]}))
-        region = service.get("region") or desired["region"]
-        for interface in INTERFACES:
-            url = (service.get("endpoints") or {}).get(interface)
-            if not url:
-                continue
-            ekey = (service["name"], interface, region)
+        for ekey, url in _endpoints(service, desired["region"]):
             if ekey not in current["endpoints"]:
                 actions.append(("create_endpoint", ekey, {"url": url}))
             elif current["endpoints"][ekey] != url:
@@ -155,12 +165,7 @@ def catalog_view(desired, current):
             after.append(text + ", password reset")
         else:
             line(text, True)
-        for grant in user.get("roles") or []:
-            if grant.get("project"):
-                scope = ("project", grant["project"], grant.get("project_domain") or DEFAULT_DOMAIN)
-            else:
-                scope = ("domain", grant["domain"], None)
-            assignment = key + (grant["role"],) + scope
+        for assignment in _assignments(user, key):
             line(describe(("grant_role", assignment, {})).replace("grant role", "role", 1),
                  assignment in current["assignments"])
     for service in desired["services"]:
@@ -170,12 +175,7 @@ def catalog_view(desired, current):
         else:
             before.append("service %s (%s)" % (service["name"], have.get("type")))
             after.append("service %s (%s)" % (service["name"], service["type"]))
-        region = service.get("region") or desired["region"]
-        for interface in INTERFACES:
-            url = (service.get("endpoints") or {}).get(interface)
-            if not url:
-                continue
-            ekey = (service["name"], interface, region)
+        for ekey, url in _endpoints(service, desired["region"]):
             text = "endpoint %s %s in %s: " % ekey
             if ekey in current["endpoints"]:
                 before.append(text + current["endpoints"][ekey])
