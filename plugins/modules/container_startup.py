@@ -159,7 +159,7 @@ containers:
       description: Time spent on it.
       type: float
 commands:
-  description: Every podman write command run (or planned), in order.
+  description: Every podman write command run (or, in check mode, to be run), in order - pulls first, then removals, then each start order; check mode and apply build them with the same planner.
   returned: always
   type: list
   elements: list
@@ -189,7 +189,6 @@ class Runner(object):
         self.module = module
         self.p = module.params
         self.podman = self.p["podman"]
-        self.commands = []
 
     def run(self, argv, check_rc=False):
         rc, out, err = self.module.run_command(argv)
@@ -199,7 +198,6 @@ class Runner(object):
 
     def write(self, entry, argv, check_rc=True):
         entry.setdefault("commands", []).append(argv)
-        self.commands.append(argv)
         return self.run(argv, check_rc=check_rc)
 
     def existing(self, names):
@@ -234,18 +232,15 @@ class Runner(object):
             json.dump(done, handle, sort_keys=True)
         os.replace(tmp, self.oneshot_file())
 
-    def ensure_image(self, entry, image):
-        if self.p["pull"] == "never":
-            return
-        if self.p["pull"] == "missing":
-            rc, _out, _err = self.run([self.podman, "image", "exists", image])
-            if rc == 0:
-                return
-        self.write(entry, [self.podman, "pull", image])
+    def present(self, images):
+        """{image: bool} for the pull policy "missing" (a read: `podman image exists`)."""
+        if self.p["pull"] != "missing":
+            return {}
+        return dict((image, self.run([self.podman, "image", "exists", image])[0] == 0) for image in images)
 
     def pull(self, entry):
         try:
-            self.ensure_image(entry, entry["name"])
+            self.write(entry, [self.podman, "pull", entry["name"]])
         except StepFailed as exc:
             return "image %s: %s" % (entry["name"], exc)
         return None
@@ -275,16 +270,12 @@ class Runner(object):
         started = time.monotonic()
         name, canon = entry["name"], entry.get("canonical")
         try:
-            if entry["action"] == "remove":
-                self.write(entry, [self.podman, "rm", "--force", name])
-                return entry
-            if entry["action"] == "start":
-                self.write(entry, [self.podman, "start", name])
-            elif entry["action"] in ("create", "recreate", "run"):
-                if entry["action"] == "recreate":
-                    self.write(entry, [self.podman, "rm", "--force", name])
-                argv = startup.run_argv(name, canon, self.p["config_id"], self.p["managed_by"], entry["hash"],
-                                        entry.get("files_hash", ""), podman=self.podman)
+            for kind, argv in startup.entry_commands(entry, self.p["config_id"], self.p["managed_by"], self.podman):
+                if kind != "run":
+                    self.write(entry, argv)
+                    if kind == "rm-after":
+                        self.record_oneshot(name, entry["hash"])
+                    continue
                 rc, out, err = self.write(entry, argv, check_rc=canon["detach"])
                 if not canon["detach"]:
                     entry["exit_code"] = rc
@@ -292,9 +283,8 @@ class Runner(object):
                         entry["output"] = (out + err)[-4000:]
                         raise StepFailed("one-shot container %s exited with %d (allowed: %s): %s"
                                          % (name, rc, canon.get("exit_codes") or [0], (out + err).strip()[-500:]))
-                    if canon.get("remove"):
-                        self.write(entry, [self.podman, "rm", "--force", name])
-                        self.record_oneshot(name, entry["hash"])
+            if entry["action"] == "remove":
+                return entry
             if canon.get("detach", True) and entry["action"] != "none":
                 rc, state, _err = self.run([self.podman, "container", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name])
                 status, _sep, code = state.strip().partition(" ")
@@ -363,29 +353,31 @@ def main():
     if problems:
         module.fail_json(msg="Refusing to touch containers of %s: %s" % (p["config_id"], "; ".join(problems)), problems=problems,
                          names=names)
-    todo = [a for a in actions if a["action"] != "none"]
+    todo = startup.sequence(actions)
     diff = {"before": {}, "after": {}}
     for entry in todo:
         diff["before"][entry["name"]] = "absent" if entry["action"] in ("create", "run") else {"changed_keys": entry["changed_keys"]}
         diff["after"][entry["name"]] = "absent" if entry["action"] == "remove" else entry["action"]
-    if module.check_mode:
-        for entry in todo:
-            canon = entry.get("canonical")
-            entry["commands"] = ([[p["podman"], "rm", "--force", entry["name"]]] if entry["action"] in ("recreate", "remove") else []) + \
-                ([startup.run_argv(entry["name"], canon, p["config_id"], p["managed_by"], entry["hash"], entry.get("files_hash", ""),
-                                   podman=p["podman"])] if entry["action"] in ("create", "recreate", "run") else []) + \
-                ([[p["podman"], "start", entry["name"]]] if entry["action"] == "start" else [])
-            runner.commands += entry["commands"]
-        module.exit_json(changed=bool(todo), containers=[public(a) for a in actions], commands=runner.commands, diff=diff, names=names)
-    # Every image is made present before anything starts: a missing image fails the run with nothing changed.
+    # One plan for both modes: the pulls, then each entry's commands in apply's order (startup.sequence). Check mode
+    # reports them; apply runs them, and reports the ones it ran in that same order.
     images = sorted(set(a["canonical"]["image"] for a in todo if a["action"] in ("create", "recreate", "run")))
-    pulls = [{"name": image} for image in images]
-    with ThreadPoolExecutor(max_workers=max(1, min(p["concurrency"], len(images) or 1))) as pool:
+    pulls = [{"name": image} for image in startup.images_to_pull(todo, p["pull"], runner.present(images))]
+
+    def commands():
+        return [c for e in pulls + todo for c in e.get("commands", [])]
+
+    if module.check_mode:
+        for entry in pulls:
+            entry["commands"] = [[p["podman"], "pull", entry["name"]]]
+        for entry in todo:
+            entry["commands"] = [argv for _kind, argv in startup.entry_commands(entry, p["config_id"], p["managed_by"], p["podman"])]
+        module.exit_json(changed=bool(todo), containers=[public(a) for a in actions], commands=commands(), diff=diff, names=names)
+    # Every image is made present before anything starts: a missing image fails the run with nothing changed.
+    with ThreadPoolExecutor(max_workers=max(1, min(p["concurrency"], len(pulls) or 1))) as pool:
         errors = [e for e in pool.map(runner.pull, pulls) if e]
     if errors:
         module.fail_json(msg="Failed to start %s: %s; nothing was started" % (p["config_id"], "; ".join(errors)),
-                         changed=bool(runner.commands), containers=[public(a) for a in actions], commands=runner.commands)
-    # Removals first (a renamed service frees its ports), then the orders in turn.
+                         changed=bool(commands()), containers=[public(a) for a in actions], commands=commands())
     failed = None
     for entry in [a for a in todo if a["action"] == "remove"]:
         runner.apply(entry)
@@ -403,7 +395,7 @@ def main():
             with ThreadPoolExecutor(max_workers=min(p["concurrency"], len(batch))) as pool:
                 list(pool.map(runner.apply, batch))
         failed = next((a for a in batch if a.get("failed")), None)
-    result = dict(changed=bool(todo), containers=[public(a) for a in actions], commands=runner.commands, diff=diff, names=names)
+    result = dict(changed=bool(todo), containers=[public(a) for a in actions], commands=commands(), diff=diff, names=names)
     if failed:
         module.fail_json(msg="Failed to start %s: %s; later start orders were not started" % (p["config_id"], failed["msg"]), **result)
     module.exit_json(**result)

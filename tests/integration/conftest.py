@@ -49,18 +49,18 @@ def recap(output, host="localhost"):
     raise AssertionError("no recap line for %s in:\n%s" % (host, output[-3000:]))
 
 
-def run_module(module, args, check=False, diff=False, host="localhost", prefix=(), raw=False, extra=()):
+def run_module(module, args, check=False, diff=False, host="localhost", prefix=(), raw=False, extra=(), env=None):
     """Run one module of the collection ad hoc; return its result dict (with ``raw``, also the whole output).
 
     ``prefix`` is a command put in front of ``ansible`` (setpriv, to run without some capabilities); ``extra``, more
-    arguments of ``ansible`` (an inventory of one throwaway machine).
+    arguments of ``ansible`` (an inventory of one throwaway machine); ``env``, more environment variables.
     """
     cmd = list(prefix) + [str(VENV_BIN / "ansible"), host, "-m", module, "-a", json.dumps(args)] + list(extra)
     if check:
         cmd.append("--check")
     if diff:
         cmd.append("--diff")
-    env = ansible_env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    env = ansible_env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", **(env or {}))
     proc = subprocess.run(cmd, cwd=TOP, env=env, capture_output=True, text=True, timeout=600, check=False)
     try:
         data = json.loads(proc.stdout)

@@ -9,6 +9,7 @@ from conftest import TOP, run_module
 
 MODULE = "ooo.lifecycle.container_startup"
 IMAGE = "localhost/ooo-busybox:latest"
+REMOTE_IMAGE = "198.18.0.1:8787/ooo/busybox:latest"
 
 
 @pytest.fixture(scope="session")
@@ -196,6 +197,45 @@ def test_one_shot_with_remove_runs_once(config_id, tmp_path):
     assert first["changed"] and second["changed"] and not third["changed"] and not fourth["changed"]
     assert containers(config_id) == {}
     assert json.loads((tmp_path / ("%s.json" % config_id)).read_text()) == {"%s-bootstrap" % config_id: by_name(second)["%s-bootstrap" % config_id]["hash"]}
+
+
+@pytest.fixture
+def lab_registry(tmp_path, busybox):
+    """The undercloud's registry, for this test's podman: the busybox image pushed there, absent locally."""
+    conf = tmp_path / "registries.conf"
+    conf.write_text('[[registry]]\nlocation = "%s"\ninsecure = true\n' % REMOTE_IMAGE.split("/")[0])
+    env = {"CONTAINERS_REGISTRIES_CONF": str(conf)}
+    subprocess.run(["podman", "push", "--tls-verify=false", IMAGE, REMOTE_IMAGE], check=True, capture_output=True)
+    subprocess.run(["podman", "rmi", "-f", REMOTE_IMAGE], capture_output=True, check=False)
+    yield env
+    subprocess.run(["podman", "rmi", "-f", REMOTE_IMAGE], capture_output=True, check=False)
+
+
+def test_check_mode_reports_exactly_the_commands_apply_runs(config_id, tmp_path, lab_registry):
+    """One planner: every kind of write (pull, rm before a recreate, run, start, a one-shot's rm after, an orphan's
+    rm) is reported by check mode as the very argv apply then runs, in the same order."""
+    base = startup_config(config_id)
+    base["%s-old" % config_id] = service(config_id, 2)
+    args = {"config_id": config_id, "config": base, "state_dir": str(tmp_path)}
+    assert not run_module(MODULE, args).get("failed")
+    subprocess.run(["podman", "stop", "-t", "0", "%s-sidecar" % config_id], check=True, capture_output=True)
+    config = startup_config(config_id)
+    config["%s-api" % config_id]["environment"] = {"WORKERS": "3"}
+    config["%s-fetched" % config_id] = service(config_id, 3, image=REMOTE_IMAGE)
+    config["%s-bootstrap" % config_id] = {"image": IMAGE, "detach": False, "remove": True, "start_order": 3, "command": ["true"]}
+    args = {"config_id": config_id, "config": config, "state_dir": str(tmp_path)}
+    predicted = run_module(MODULE, args, check=True, env=lab_registry)
+    applied = run_module(MODULE, args, env=lab_registry)
+    assert not applied.get("failed"), applied.get("msg")
+    assert predicted["commands"] == applied["commands"]
+    assert dict((n, c["commands"]) for n, c in by_name(predicted).items()) == dict((n, c["commands"]) for n, c in by_name(applied).items())
+    verbs = [cmd[1] for cmd in applied["commands"]]
+    assert verbs[0] == "pull" and applied["commands"][0][-1] == REMOTE_IMAGE
+    assert sorted(set(verbs)) == ["pull", "rm", "run", "start"], verbs
+    assert by_name(applied)["%s-bootstrap" % config_id]["commands"][-1] == ["podman", "rm", "--force", "%s-bootstrap" % config_id]
+    assert by_name(applied)["%s-old" % config_id]["commands"] == [["podman", "rm", "--force", "%s-old" % config_id]]
+    again = run_module(MODULE, args, check=True, env=lab_registry)
+    assert not again["changed"] and again["commands"] == []
 
 
 @pytest.mark.parametrize("spec, expected", [

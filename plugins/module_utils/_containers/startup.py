@@ -388,3 +388,41 @@ def plan(config, existing, config_id, managed_by, prefixes, digest=content_diges
             if name not in config and labels.get("config_id") == config_id and labels.get("managed_by") == managed_by:
                 actions.append({"name": name, "order": None, "action": "remove", "changed_keys": [], "hash": labels.get(HASH_LABEL)})
     return actions, problems
+
+
+def sequence(actions):
+    """The planned entries in the order apply takes them: removals first (a renamed service frees its ports), then
+    each start order in turn, by name within an order. Check mode reports its commands in this same order."""
+    todo = [a for a in actions if a["action"] != "none"]
+    return [a for a in todo if a["action"] == "remove"] + [a for a in todo if a["action"] != "remove"]
+
+
+def images_to_pull(actions, pull, present):
+    """`pull` argv for each image a create/recreate/run needs, by the pull policy: always, never, or missing (present
+    is {image: bool}, read with `podman image exists`)."""
+    images = sorted(set(a["canonical"]["image"] for a in actions if a["action"] in ("create", "recreate", "run")))
+    if pull == "never":
+        return []
+    return [image for image in images if pull == "always" or not present.get(image)]
+
+
+def entry_commands(entry, config_id, managed_by, podman="podman"):
+    """The writes apply makes for one planned entry, in order, as (kind, argv) pairs.
+
+    kind is "rm" (the old container, or an orphan), "run", "start", or "rm-after": a one-shot with remove, removed once
+    it exited with an allowed code. Check mode reports exactly these argv; apply runs exactly these (it stops at the
+    first that fails)."""
+    name, action = entry["name"], entry["action"]
+    rm = [podman, "rm", "--force", name]
+    if action == "remove":
+        return [("rm", rm)]
+    if action == "start":
+        return [("start", [podman, "start", name])]
+    if action not in ("create", "recreate", "run"):
+        return []
+    canon = entry["canonical"]
+    steps = [("rm", rm)] if action == "recreate" else []
+    steps.append(("run", run_argv(name, canon, config_id, managed_by, entry["hash"], entry.get("files_hash", ""), podman=podman)))
+    if not canon["detach"] and canon.get("remove"):
+        steps.append(("rm-after", rm))
+    return steps

@@ -134,3 +134,24 @@ def test_config_path_directory_and_file(tmp_path):
             assert "does not exist" in str(exc)
         else:
             raise AssertionError("no error for %s" % bad)
+
+
+def test_entry_commands_cover_every_action():
+    config = {"api": {"image": IMG, "start_order": 1}, "init": {"image": IMG, "detach": False, "remove": True}}
+    actions, _problems = startup.plan(config, existing("old", {"image": IMG}), "s", "m", [])
+    by = dict((a["name"], a) for a in actions)
+    kinds = dict((n, [k for k, _argv in startup.entry_commands(a, "s", "m")]) for n, a in by.items())
+    assert kinds == {"api": ["run"], "init": ["run", "rm-after"], "old": ["rm"]}
+    assert [a["name"] for a in startup.sequence(actions)] == ["old", "init", "api"]
+    recreate = dict(by["api"], action="recreate")
+    assert [k for k, _argv in startup.entry_commands(recreate, "s", "m")] == ["rm", "run"]
+    assert startup.entry_commands(dict(by["api"], action="start"), "s", "m") == [("start", ["podman", "start", "api"])]
+    assert startup.entry_commands(dict(by["api"], action="none"), "s", "m") == []
+
+
+def test_images_to_pull_follows_the_policy():
+    actions = [{"action": "create", "canonical": {"image": "b"}}, {"action": "run", "canonical": {"image": "a"}},
+               {"action": "start", "canonical": {"image": "c"}}, {"action": "recreate", "canonical": {"image": "a"}}]
+    assert startup.images_to_pull(actions, "always", {}) == ["a", "b"]
+    assert startup.images_to_pull(actions, "missing", {"a": True, "b": False}) == ["b"]
+    assert startup.images_to_pull(actions, "never", {}) == []
