@@ -161,6 +161,8 @@ def test_qcow2_file_stored_as_raw_and_raw_from_clouds_yaml(conn, name, tmp_path,
 
     # A cloud whose clouds.yaml entry says image_format: raw gets raw without the option.
     entry = yaml.safe_load(CLOUDS_YAML.read_text())["clouds"]["undercloud"]
+    secure = yaml.safe_load((CLOUDS_YAML.parent / "secure.yaml").read_text())["clouds"]["undercloud"]
+    entry = dict(entry, auth=dict(entry["auth"], **secure["auth"]))
     cloud = dict(entry, image_format="raw", name="undercloud-raw")
     again = run_module(MODULE, dict(cloud=cloud, name=name, filename=qcow2))
     assert again["changed"] is False and again["clouds"][0]["disk_format"] == "raw" and again["bytes_sent"] == 0

@@ -38,9 +38,44 @@ def image_file(tmp_path_factory):
 def test_clouds_yaml_has_the_lab_entries_and_no_password(lab):
     clouds = yaml.safe_load(CLOUDS_YAML.read_text())["clouds"]
     assert set(LAB_CLOUDS) <= set(clouds)
-    for name in ("lab-ops", "lab-east", "lab-down"):
-        assert "password" not in clouds[name]["auth"], "lab passwords live in secure.yaml only"
+    for name, entry in clouds.items():  # the undercloud's and the overcloud's entries too
+        assert "password" not in entry["auth"], "%s: passwords live in secure.yaml only" % name
     assert oct(SECURE_YAML.stat().st_mode & 0o777) == "0o600"
+    assert oct(CLOUDS_YAML.stat().st_mode & 0o777) == "0o600"
+
+
+def test_clouds_yaml_module_check_apply_check_apply_and_bad_input(lab, passwords, tmp_path):
+    """ooo.lifecycle.clouds_yaml on an operator's files: other entries and keys kept, the password only in secure.yaml,
+    openstacksdk merging the two into a working cloud; bad input refused before any write."""
+    path, secure = tmp_path / "clouds.yaml", tmp_path / "secure.yaml"
+    path.write_text("# mine\nclouds:\n  mine: {auth: {auth_url: 'http://192.0.2.9:5000/v3'}, region_name: r9}\ncache: {expiration_time: 0}\n")
+    path.chmod(0o644)
+    entry = yaml.safe_load(CLOUDS_YAML.read_text())["clouds"]["undercloud"]
+    entry["auth"].pop("password", None)
+    args = {"name": "uc", "path": str(path), "entry": entry, "secrets": {"auth": {"password": passwords["admin"]}}}
+    results = [run_module("ooo.lifecycle.clouds_yaml", args, check=(n % 2 == 0), diff=True, raw=True) for n in range(4)]
+    (check, _out1), (apply, _out2), (check2, _out3), (apply2, _out4) = results
+    assert check["changed"] and apply["changed"] and check["written"] == apply["written"] == [str(path), str(secure)]
+    assert not check2["changed"] and not apply2["changed"] and apply2["written"] == []
+    for result, output in results:
+        assert passwords["admin"] not in output
+    assert "********" in check["diff"]["after"] and "auth_url" in check["diff"]["after"]
+    doc = yaml.safe_load(path.read_text())
+    assert doc["cache"] == {"expiration_time": 0} and doc["clouds"]["mine"]["region_name"] == "r9"
+    assert doc["clouds"]["uc"] == entry and "password" not in doc["clouds"]["uc"]["auth"]
+    assert yaml.safe_load(secure.read_text()) == {"clouds": {"uc": {"auth": {"password": passwords["admin"]}}}}
+    assert oct(path.stat().st_mode & 0o777) == oct(secure.stat().st_mode & 0o777) == "0o600"
+    env = {"OS_CLIENT_CONFIG_FILE": str(path), "OS_CLIENT_SECURE_FILE": str(secure)}
+    probed = run_module("ooo.lifecycle.clouds_info", {"clouds": ["uc"]}, env=env)
+    assert probed["reachable"] == ["uc"], probed
+    before = (path.read_bytes(), secure.read_bytes())
+    inline = dict(entry, auth=dict(entry["auth"], password=passwords["admin"]))
+    bad = run_module("ooo.lifecycle.clouds_yaml", dict(args, entry=inline, name="uc2"), raw=True)
+    assert bad[0]["failed"] and "entry.auth.password: a secret does not belong in clouds.yaml; pass it as secrets.auth.password" in bad[0]["msg"]
+    assert passwords["admin"] not in bad[1] and (path.read_bytes(), secure.read_bytes()) == before
+    gone = run_module("ooo.lifecycle.clouds_yaml", {"name": "uc", "path": str(path), "state": "absent"})
+    assert gone["changed"] and "uc" not in yaml.safe_load(path.read_text())["clouds"]
+    assert yaml.safe_load(secure.read_text()) == {"clouds": {}}
 
 
 def test_probe_reports_each_cloud_and_isolates_the_unreachable_one(lab, secrets):
