@@ -47,8 +47,8 @@ options:
     type: dict
   secrets:
     description:
-      - The entry's secrets, written to C(secure.yaml), for example C({auth: {password: ...}}). Never logged nor
-        returned. Without them the entry's secure.yaml part is removed.
+      - "The entry's secrets, written to C(secure.yaml), for example C({auth: {password: ...}}). Never logged nor
+        returned. Without them the entry's secure.yaml part is removed."
     type: dict
   path:
     description: The clouds.yaml file.
