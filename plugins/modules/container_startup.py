@@ -159,7 +159,9 @@ containers:
       description: Time spent on it.
       type: float
 commands:
-  description: Every podman write command run (or, in check mode, to be run), in order - pulls first, then removals, then each start order; check mode and apply build them with the same planner.
+  description:
+    - Every podman write command run (or, in check mode, to be run), in order - pulls first, then removals, then each
+      start order. Check mode and apply build them with the same planner.
   returned: always
   type: list
   elements: list

@@ -203,7 +203,7 @@ def test_one_shot_with_remove_runs_once(config_id, tmp_path):
 def lab_registry(tmp_path, busybox):
     """The undercloud's registry, for this test's podman: the busybox image pushed there, absent locally."""
     conf = tmp_path / "registries.conf"
-    conf.write_text('[[registry]]\nlocation = "%s"\ninsecure = true\n' % REMOTE_IMAGE.split("/")[0])
+    conf.write_text('[[registry]]\nlocation = "%s"\ninsecure = true\n' % REMOTE_IMAGE.split("/", maxsplit=1)[0])
     env = {"CONTAINERS_REGISTRIES_CONF": str(conf)}
     subprocess.run(["podman", "push", "--tls-verify=false", IMAGE, REMOTE_IMAGE], check=True, capture_output=True)
     subprocess.run(["podman", "rmi", "-f", REMOTE_IMAGE], capture_output=True, check=False)
