@@ -125,7 +125,7 @@ writes:
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal import report
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.blacksheep import (
@@ -249,7 +249,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=openstack_argument_spec(
             nodes=dict(type="list", elements="str"),
             metrics=dict(type="dict", default={}),

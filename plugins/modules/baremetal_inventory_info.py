@@ -87,7 +87,7 @@ not_inspected:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.inventory import list_nodes, read_inventories
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError
@@ -110,7 +110,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=openstack_argument_spec(
             nodes=dict(type="list", elements="str"),
             concurrency=dict(type="int", default=8),

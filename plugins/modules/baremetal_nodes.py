@@ -129,7 +129,7 @@ writes:
   type: int
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal import fleet
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.enroll import Fleet, load_entries, prepare
@@ -189,7 +189,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=openstack_argument_spec(
             concurrency=dict(type="int", default=8),
             drivers=dict(type="list", elements="str"),

@@ -148,7 +148,7 @@ writes:
   type: int
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.provision import Provisioner
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
@@ -174,7 +174,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=openstack_argument_spec(
             concurrency=dict(type="int", default=8),
             config_drive=dict(type="raw"),

@@ -159,7 +159,7 @@ import re
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.clouds import (
     describe_entry,
@@ -292,7 +292,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=dict(
             clouds=dict(type="list", elements="str", default=["*"]),
             exclude=dict(type="list", elements="str", default=[]),

@@ -101,7 +101,7 @@ written:
 import os
 import tempfile
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack import clouds_file
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError, exit_with
@@ -174,7 +174,7 @@ def run(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=dict(
             name=dict(type="str", required=True),
             state=dict(type="str", choices=["present", "absent"], default="present"),

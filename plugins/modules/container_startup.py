@@ -177,7 +177,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._containers import startup
 
@@ -315,7 +315,7 @@ def public(entry):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=dict(
             config=dict(type="dict"),
             config_path=dict(type="path"),

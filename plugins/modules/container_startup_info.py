@@ -84,13 +84,13 @@ containers:
 
 import json
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._containers.startup import HASH_LABEL
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=dict(
             config_id=dict(type="str"),
             managed_by=dict(type="str"),

@@ -142,7 +142,7 @@ import math
 import os
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._heat.stack import (
     DIGEST_TAG,
@@ -315,7 +315,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=openstack_argument_spec(
             environment=dict(type="dict"),
             environment_files=dict(type="list", elements="path", default=[]),

@@ -73,7 +73,7 @@ failures:
   elements: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._heat.stack import Stacks, link_stack, failures_from_events, stack_summary
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
@@ -101,7 +101,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=openstack_argument_spec(
             events=dict(type="int", default=20),
             name=dict(type="str", required=True),

@@ -83,13 +83,13 @@ problems:
   sample: ["port 5000 (keystone) on 127.0.0.1 is in use by pid 42 (python3 -m http.server 5000); stop that process or set undercloud_keystone_port"]
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._preflight import port_problems, writable_problem
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=dict(
             paths=dict(type="list", elements="dict", default=[], options=dict(
                 name=dict(type="str", required=True),

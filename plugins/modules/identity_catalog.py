@@ -172,7 +172,7 @@ actions:
   sample: ["create project service (domain Default)", "grant role admin to user ironic (domain Default) on project service (domain Default)"]
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
@@ -224,7 +224,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=openstack_argument_spec(
             domains=dict(type="list", elements="dict", default=[], options=dict(
                 description=dict(type="str"),

@@ -241,7 +241,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._images.glance import CORE_FIELDS, CloudUpload
 from ansible_collections.ooo.lifecycle.plugins.module_utils._images.source import Source, check_readable, conversion_problem, target_format
@@ -341,7 +341,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=openstack_argument_spec(
             any_errors_fatal=dict(type="bool", default=False),
             clouds=dict(type="list", elements="raw"),

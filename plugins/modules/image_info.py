@@ -92,7 +92,7 @@ sha256:
   type: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._images.glance import NAME_PROP, SHA_PROP, CloudUpload, image_summary
 from ansible_collections.ooo.lifecycle.plugins.module_utils._images.source import Source, check_readable
@@ -137,7 +137,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=openstack_argument_spec(
             copies=dict(type="bool", default=False),
             filename=dict(type="path"),

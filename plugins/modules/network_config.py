@@ -191,13 +191,13 @@ rollback_commands:
 '''
 
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._netconfig import host
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=dict(
             config=dict(type="raw", aliases=["network_config"]),
             connectivity_check=dict(type="list", elements="str"),

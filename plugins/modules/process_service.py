@@ -114,7 +114,7 @@ logfile:
   type: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import exit_with
 from ansible_collections.ooo.lifecycle.plugins.module_utils._process import ProcessService, decide, fingerprint
@@ -135,7 +135,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = OOOModule(
         argument_spec=dict(
             argv=dict(type="list", elements="str"),
             chdir=dict(type="path"),

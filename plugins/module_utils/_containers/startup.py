@@ -16,6 +16,8 @@ import json
 import os
 import re
 
+from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import is_secret_key
+
 HASH_LABEL = "ooo.config_hash"
 FILES_LABEL = "ooo.files_hash"
 DATA_LABEL = "config_data"
@@ -256,6 +258,15 @@ def config_hash(canon, files_digest):
     return hashlib.sha256((text + "\0" + (files_digest or "")).encode()).hexdigest()
 
 
+def label_data(canon):
+    """The definition as the config_data label shows it: secret environment values (DB_PASSWORD...) as '***'. The
+    hash label still covers them, so a changed secret still recreates the container."""
+    env = canon.get("environment")
+    if not env:
+        return canon
+    return dict(canon, environment=dict((k, "***" if is_secret_key(k) else v) for k, v in env.items()))
+
+
 def changed_keys(old, new):
     """Keys whose values differ between two canonical definitions."""
     keys = set(old or {}) | set(new or {})
@@ -273,7 +284,7 @@ def run_argv(name, canon, config_id, managed_by, digest_hash, files_hash="", pod
         argv.append("--detach")
     labels = dict(canon.get("labels") or {})
     labels.update({"config_id": config_id, "managed_by": managed_by, "container_name": name, HASH_LABEL: digest_hash,
-                   FILES_LABEL: files_hash, DATA_LABEL: json.dumps(canon, sort_keys=True, separators=(",", ":"))})
+                   FILES_LABEL: files_hash, DATA_LABEL: json.dumps(label_data(canon), sort_keys=True, separators=(",", ":"))})
     for key in sorted(labels):
         argv += ["--label", "%s=%s" % (key, labels[key])]
     simple = (("net", "--network"), ("pid", "--pid"), ("ipc", "--ipc"), ("uts", "--uts"), ("user", "--user"),
@@ -363,9 +374,11 @@ def plan(config, existing, config_id, managed_by, prefixes, digest=content_diges
             except ValueError:
                 old = {}
             if labels.get(HASH_LABEL) != wanted:
-                keys = changed_keys(old, canon)
+                keys = changed_keys(old, label_data(canon))
                 if labels.get(FILES_LABEL, "") != files_hash:
                     keys.append("(content of %s)" % ", ".join(files) if files else "(bind-mounted content)")
+                elif not keys and label_data(canon) != canon:
+                    keys = ["environment (a secret value)"]
                 entry.update(action="recreate", changed_keys=keys or ["(hash label)"])
             elif canon["detach"] and not current.get("running") and (
                     canon.get("healthcheck") or not (current.get("state") in ("exited", "stopped") and current.get("exit_code") == 0)):

@@ -155,3 +155,17 @@ def test_images_to_pull_follows_the_policy():
     assert startup.images_to_pull(actions, "always", {}) == ["a", "b"]
     assert startup.images_to_pull(actions, "missing", {"a": True, "b": False}) == ["b"]
     assert startup.images_to_pull(actions, "never", {}) == []
+
+
+def test_label_hides_secret_environment_values_but_the_hash_sees_them():
+    config = {"api": {"image": IMG, "environment": {"DB_PASSWORD": "first-secret-value", "WORKERS": "2"}}}
+    actions, _problems = startup.plan(config, {}, "s", "m", [])
+    argv = startup.entry_commands(actions[0], "s", "m")[0][1]
+    label = [a for a in argv if a.startswith(startup.DATA_LABEL + "=")][0]
+    assert "first-secret-value" not in label and '"DB_PASSWORD":"***"' in label and '"WORKERS":"2"' in label
+    current = {"api": {"labels": {"config_id": "s", "managed_by": "m", startup.HASH_LABEL: actions[0]["hash"], startup.FILES_LABEL: "",
+                                  startup.DATA_LABEL: label.split("=", 1)[1]}, "running": True}}
+    assert startup.plan(config, current, "s", "m", [])[0][0]["action"] == "none"
+    config["api"]["environment"]["DB_PASSWORD"] = "second-secret-value"
+    changed = startup.plan(config, current, "s", "m", [])[0][0]
+    assert changed["action"] == "recreate" and changed["changed_keys"] == ["environment (a secret value)"]
