@@ -52,6 +52,8 @@ def test_scale_in_then_out_with_haproxy_following(lab, conn):
      "overcloud_scale_remove: compute-1 is not a deployed Compute machine; the role has compute-0, compute-2"),
     (["-e", "overcloud_scale_role=Compute", "-e", "overcloud_scale_count=1"], "overcloud_scale_count: 1 must be a whole number at least the current count 2"),
     (["-e", "overcloud_scale_role=Compute"], "nothing to do: give overcloud_scale_count=N"),
+    (["-e", "overcloud_scale_role=Controller", "-e", '{"overcloud_scale_remove": ["controller-0"]}'],
+     "overcloud_scale_remove: controller-0 is the bootstrap machine of Controller (it holds the public VIP); it cannot be removed"),
 ])
 def test_bad_scale_request_is_refused_before_anything_changes(lab, extra, message):
     before = container_ids("controller-0"), container_ids("compute-2"), open(NODES_FILE).read()
