@@ -113,4 +113,3 @@ def test_container_labels_hold_no_secret(tmp_path):
         assert again["containers"][0]["changed_keys"] == ["environment (a secret value)"]
     finally:
         subprocess.run(["podman", "rm", "-f", "secret-label"], capture_output=True, check=False)
-
