@@ -126,13 +126,15 @@ class ProcessService(object):
         rc, out, err = self.module.run_command(cmd, environ_update=env)
         if rc != 0:
             raise CommandError(failed("start", "service", self.name, err.strip() or out.strip()), cmd, rc, out, err)
-        with open(self.hashfile, "w") as handle:
-            handle.write(wanted + "\n")
         pid = read_pid(self.pidfile)
         if pid:
             with open(self.startfile, "w") as handle:
                 handle.write("%s\n" % start_time(pid))
         self.wait_ready()
+        # Recorded only once the service is ready: a start that never became ready is started again by the next run,
+        # not reported unchanged because its fingerprint matches.
+        with open(self.hashfile, "w") as handle:
+            handle.write(wanted + "\n")
 
     def stop(self):
         pid = self.running_pid()

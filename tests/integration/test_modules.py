@@ -198,6 +198,25 @@ def test_process_service_failing_command_reports_its_log(tmp_path):
     assert "cannot start: bad config" in "\n".join(result["log"])
 
 
+def test_process_service_never_ready_is_started_again_by_the_rerun(tmp_path):
+    """A start that timed out is not recorded as done: the rerun restarts it (and fails again while it is not ready)."""
+    port = free_port()
+    args = dict(name="it-slow", argv=["sleep", "600"], pidfile=str(tmp_path / "s.pid"), logfile=str(tmp_path / "s.log"),
+                ready_port=port, ready_timeout=2)
+    try:
+        first = run_module("ooo.lifecycle.process_service", args)
+        assert first.get("failed") is True and "not ready after 2s" in first["msg"]
+        pid = int((tmp_path / "s.pid").read_text())
+        second = run_module("ooo.lifecycle.process_service", args)
+        assert second.get("failed") is True and "not ready after 2s" in second["msg"], "the rerun tried again"
+        assert int((tmp_path / "s.pid").read_text()) != pid, "the process that never became ready was replaced"
+        ready = dict(args, argv=["python3", "-m", "http.server", str(port), "--bind", "127.0.0.1"], ready_timeout=30)
+        assert run_module("ooo.lifecycle.process_service", ready)["changed"] is True
+        assert run_module("ooo.lifecycle.process_service", ready)["changed"] is False
+    finally:
+        run_module("ooo.lifecycle.process_service", dict(args, state="stopped"))
+
+
 def test_host_preflight_reports_all_problems_at_once(tmp_path):
     port = free_port()
     holder = subprocess.Popen(["python3", "-m", "http.server", str(port), "--bind", "127.0.0.1"],
