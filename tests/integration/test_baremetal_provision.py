@@ -87,3 +87,16 @@ def test_failed_deploy_follows_the_policy(conn, nodes):
     stopped = run_module(MODULE, dict(args, nodes=[broken], on_failure="fail", skip_maintenance=False))
     assert stopped.get("failed") is True
     assert stopped["msg"].startswith("Failed to bring 1 of 1 nodes to active")
+
+
+def test_unknown_nodes_are_named_before_any_write(conn, nodes):
+    """One mistyped name among good ones: refused up front, every unknown name given, no node touched."""
+    before = [conn.baremetal.get_node(n).updated_at for n in nodes]
+    result = run_module(MODULE, {"cloud": "undercloud", "nodes": nodes + ["no-such-node", "nor-this-one"], "target": "available"})
+    assert result["failed"]
+    for name in ("no-such-node", "nor-this-one"):
+        assert "nodes: %s is not a node of Ironic; enroll it first" % name in result["msg"], result["msg"]
+    assert states_of(conn, nodes) == ["enroll"] * 3
+    assert [conn.baremetal.get_node(n).updated_at for n in nodes] == before
+    single = run_module(MODULE, {"cloud": "undercloud", "nodes": ["no-such-node"], "target": "available"})
+    assert single["failed"] and "nodes: no-such-node is not a node of Ironic" in single["msg"]

@@ -6,8 +6,10 @@ through the VIP. Runs after the deployment tests, on the deployed overcloud.
 """
 import json
 import subprocess
+import sys
+import time
 
-from conftest import container_ids, containers, haproxy_backends, machine, recap, run_playbook
+from conftest import TOP, container_ids, containers, haproxy_backends, machine, recap, run_playbook
 
 UPDATED = "198.18.0.1:8787/ooo/services:2026.2-1"
 BROKEN = "198.18.0.1:8787/ooo/broken:2026.2-2"
@@ -61,3 +63,30 @@ def test_missing_image_is_refused_before_anything_changes(lab):
     assert rc != 0
     assert "overcloud_update_image: 198.18.0.1:8787/ooo/services:nope is not in the registry" in " ".join(output.split())
     assert recap(output)["changed"] == 0 and container_ids("compute-0") == before
+
+
+def test_a_probe_left_behind_is_stopped_and_never_writes_over_a_new_run(tmp_path):
+    """What a killed update leaves: its probe still running. The next start stops it; each run has its own files."""
+    script = str(TOP / "roles" / "overcloud" / "files" / "vip_probe.py")
+    pidfile, url = str(tmp_path / "probe.pid"), "http://127.0.0.1:9/"  # nothing listens on the discard port
+    old = subprocess.Popen([sys.executable, script, "--out", str(tmp_path / "old"), "--stop-file", str(tmp_path / "old.stop"),
+                            "--pid-file", pidfile, "--max-seconds", "600", url])
+    deadline = time.time() + 10
+    while not (tmp_path / "probe.pid").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    assert (tmp_path / "probe.pid").read_text().split() == [str(old.pid)]
+    stopped = subprocess.run([sys.executable, script, "--stop-previous", pidfile], capture_output=True, text=True, check=True)
+    assert stopped.stdout.strip() == "stopped probe %d" % old.pid
+    assert old.wait(10) is not None and not (tmp_path / "probe.pid").exists()
+    assert not (tmp_path / "old").exists(), "the stopped probe wrote no results"
+    again = subprocess.run([sys.executable, script, "--stop-previous", pidfile], capture_output=True, text=True, check=True)
+    assert again.stdout.strip() == "no probe running"
+    new = subprocess.Popen([sys.executable, script, "--out", str(tmp_path / "new"), "--stop-file", str(tmp_path / "new.stop"),
+                            "--pid-file", pidfile, "--max-seconds", "600", url])
+    time.sleep(1)
+    (tmp_path / "new.stop").write_text("")
+    assert new.wait(30) == 0
+    result = json.loads((tmp_path / "new").read_text())
+    assert result["requests"] >= 1 and result["failed"] == result["requests"]
+    assert not (tmp_path / "probe.pid").exists(), "the probe removed its own pid file"
+

@@ -136,7 +136,19 @@ class Provisioner(object):
             raise OOOError("Failed to %s node %s: %s" % (want, node.name, after.last_error or "power state is %s" % after.power_state))
 
     def drive(self, ident, node=None):
+        """One node from where it is to the target; every failure, an API error included, stays in its result."""
         started = time.monotonic()
+        try:
+            return self._drive(ident, node, started)
+        except Exception as exc:  # pylint: disable=broad-except
+            # An API blip outside the walk (reading the node before or after it): this node fails, the others go on.
+            message = exc.message if isinstance(exc, OOOError) else "Failed to provision node %s: %s" % (ident, sdk_message(exc))
+            if self.p["on_failure"] == "fail":
+                self.stop.set()
+            return self._done({"name": getattr(node, "name", None) or ident, "uuid": getattr(node, "id", None), "verbs": [],
+                               "attempts": 1, "failed": True, "msg": message}, started)
+
+    def _drive(self, ident, node, started):
         deadline = started + self.p["timeout"]
         node = node if node is not None else self._get(ident)
         result = {"name": node.name, "uuid": node.id, "before": node.provision_state, "verbs": [], "attempts": 1}
@@ -209,18 +221,24 @@ class Provisioner(object):
                 node = after if getattr(after, "provision_state", None) else self._get(node.id)
             if self.p.get("power"):
                 self._power(self._get(node.id), result, deadline)
-        except OOOError as exc:
-            result.update(failed=True, msg=exc.message)
+        except Exception as exc:  # pylint: disable=broad-except
+            message = exc.message if isinstance(exc, OOOError) else "Failed to provision node %s: %s" % (node.name, sdk_message(exc))
+            result.update(failed=True, msg=message)
             if self.p["on_failure"] == "maintenance" and not self.check_mode:
                 try:
                     self._write("Failed to set maintenance on node %s" % result["name"], self.conn.baremetal.set_node_maintenance,
-                                result["uuid"], "ooo.lifecycle: %s" % exc.message)
+                                result["uuid"], "ooo.lifecycle: %s" % message)
                     result["maintenance"] = True
                 except OOOError as again:
                     result["msg"] += "; " + again.message
             elif self.p["on_failure"] == "fail":
                 self.stop.set()
-        result["after"] = result.get("after") or self._get(result["uuid"]).provision_state
+        if not result.get("after"):
+            try:
+                result["after"] = self._get(result["uuid"]).provision_state
+            except OOOError as exc:
+                # The walk's outcome (its verbs, its failure) is kept; only the final read is missing.
+                result.update(after=None, read_error=exc.message)
         return self._done(result, started)
 
     @staticmethod
@@ -254,9 +272,28 @@ class Provisioner(object):
             raise ValidationError(["image: no active image named %s in Glance; upload it (ooo.lifecycle.image) or give its ID" % image])
         self.p = dict(self.p, image=sorted(found, key=lambda i: i.get("created_at") or "")[-1]["id"])
 
+    def find(self, idents):
+        """Every listed node, read before anything is written; the unknown ones are bad input, named all at once."""
+        known = self._read_all(idents) if len(idents) > 1 else [None] * len(idents)
+        missing = []
+        for index, ident in enumerate(idents):
+            if known[index] is not None:
+                continue
+            try:
+                known[index] = self.conn.baremetal.get_node(ident)
+            except Exception as exc:  # pylint: disable=broad-except
+                if getattr(exc, "status_code", None) == 404 or exc.__class__.__name__ == "NotFoundException":
+                    missing.append(ident)
+                else:
+                    raise APIError("Failed to read node %s: %s" % (ident, sdk_message(exc)))
+        if missing:
+            raise ValidationError(["nodes: %s is not a node of Ironic; enroll it first (ooo.lifecycle.baremetal_nodes) or fix the "
+                                   "name" % name for name in missing])
+        return known
+
     def run(self, idents):
         if self.p["target"] == "active":
             self.resolve_image()
-        known = self._read_all(idents) if len(idents) > 1 else [None] * len(idents)
+        known = self.find(idents)
         with ThreadPoolExecutor(max_workers=max(1, min(self.p["concurrency"], len(idents) or 1))) as pool:
             return list(pool.map(self.drive, idents, known))
