@@ -1,0 +1,26 @@
+# -*- coding: utf-8 -*-
+# Copyright: ooo.lifecycle contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.ooo.lifecycle.plugins.module_utils._overcloud import nodes
+
+
+def overcloud_choose_nodes(ironic_nodes, role_counts, profiles=None, hosts=None, remove=None, before=None):
+    """{role: [machine, ...]}: see module_utils/_overcloud/nodes.py."""
+    if not isinstance(ironic_nodes, list) or not isinstance(role_counts, dict):
+        raise AnsibleFilterError("overcloud_choose_nodes: give the Ironic nodes (a list) and the plan's role_counts (a mapping)")
+    return nodes.choose(ironic_nodes, role_counts, profiles, hosts, remove, before)
+
+
+def overcloud_node_shortages(chosen, role_counts):
+    """A message per role with fewer machines than its count."""
+    return nodes.shortages(role_counts, chosen or {})
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"overcloud_choose_nodes": overcloud_choose_nodes, "overcloud_node_shortages": overcloud_node_shortages}

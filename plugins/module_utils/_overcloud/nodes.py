@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: ooo.lifecycle contributors
+# Apache License 2.0 (see LICENSE)
+"""Pure: which machines each role of the plan gets.
+
+A role keeps the machines it had after the last deployment, in their order, so that neither a rerun nor a scale-out
+moves a service to another machine. Then it takes active nodes of its profile, then available ones. A node is
+usable when it has the role's profile, is not in maintenance, is active or available, is an inventory host and is not
+being removed (scale-in). A node goes to one role only.
+"""
+
+from __future__ import annotations
+
+USABLE_STATES = ("active", "available")
+
+
+def choose(nodes, role_counts, profiles=None, hosts=None, remove=None, before=None):
+    """{role: [machine, ...]} for every role of role_counts (in its order).
+
+    nodes: [{name, state, maintenance, profile}] from Ironic; profiles: {role: profile} (default the role's name in
+    lower case); hosts: the inventory's host names (None: no restriction); remove: machines leaving the overcloud;
+    before: {role: [machine, ...]} as the last deployment recorded it.
+    """
+    profiles, remove, before = profiles or {}, set(remove or []), before or {}
+    hosts = None if hosts is None else set(hosts)
+    taken, chosen = set(), {}
+    for role, count in role_counts.items():
+        profile = profiles.get(role, role.lower())
+        usable = [n for n in nodes if n.get("profile") == profile and not n.get("maintenance") and n.get("state") in USABLE_STATES
+                  and (hosts is None or n["name"] in hosts) and n["name"] not in remove and n["name"] not in taken]
+        names = [n["name"] for n in usable]
+        kept = [name for name in before.get(role) or [] if name in names]
+        active = [n["name"] for n in usable if n["state"] == "active" and n["name"] not in kept]
+        free = [n["name"] for n in usable if n["state"] == "available" and n["name"] not in kept]
+        chosen[role] = (kept + active + free)[:int(count)]
+        taken.update(chosen[role])
+    return chosen
+
+
+def shortages(role_counts, chosen):
+    """A message per role that got fewer machines than its count ([] when every role has its machines)."""
+    return ["role %s needs %s nodes, %d usable" % (role, count, len(chosen.get(role) or []))
+            for role, count in role_counts.items() if len(chosen.get(role) or []) < int(count)]

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from ansible_collections.ooo.lifecycle.plugins.module_utils._overcloud import nodes
+
+IRONIC = [
+    {"name": "compute-0", "state": "active", "maintenance": False, "profile": "compute"},
+    {"name": "compute-1", "state": "manageable", "maintenance": True, "profile": "compute"},
+    {"name": "compute-2", "state": "available", "maintenance": False, "profile": "compute"},
+    {"name": "compute-3", "state": "active", "maintenance": False, "profile": "compute"},
+    {"name": "controller-0", "state": "available", "maintenance": False, "profile": "controller"},
+]
+COUNTS = {"Controller": 1, "Compute": 2}
+
+
+def test_active_before_available_and_unusable_left_out():
+    assert nodes.choose(IRONIC, COUNTS) == {"Controller": ["controller-0"], "Compute": ["compute-0", "compute-3"]}
+
+
+def test_a_role_keeps_its_machines_in_their_order():
+    before = {"Compute": ["compute-2", "compute-0"]}
+    assert nodes.choose(IRONIC, COUNTS, before=before)["Compute"] == ["compute-2", "compute-0"]
+    # A machine it had that is no longer usable (in maintenance) is replaced.
+    assert nodes.choose(IRONIC, COUNTS, before={"Compute": ["compute-1", "compute-2"]})["Compute"] == ["compute-2", "compute-0"]
+
+
+def test_inventory_removal_profiles_and_one_role_per_node():
+    hosts = ["controller-0", "compute-2", "compute-3"]
+    assert nodes.choose(IRONIC, COUNTS, hosts=hosts)["Compute"] == ["compute-3", "compute-2"]
+    assert nodes.choose(IRONIC, COUNTS, remove=["compute-3"])["Compute"] == ["compute-0", "compute-2"]
+    both = nodes.choose(IRONIC, {"Compute": 2, "Edge": 2}, profiles={"Edge": "compute"})
+    assert both == {"Compute": ["compute-0", "compute-3"], "Edge": ["compute-2"]}
+
+
+def test_shortages_name_the_role_and_the_numbers():
+    chosen = nodes.choose(IRONIC, {"Controller": 3, "Compute": 2})
+    assert nodes.shortages({"Controller": 3, "Compute": 2}, chosen) == ["role Controller needs 3 nodes, 1 usable"]
+    assert nodes.shortages(COUNTS, nodes.choose(IRONIC, COUNTS)) == []
