@@ -126,7 +126,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal import report
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.blacksheep import (
     find_black_sheep, merge_metrics, metrics_from_inventory)

@@ -88,7 +88,6 @@ not_inspected:
 '''
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.inventory import list_nodes, read_inventories
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (

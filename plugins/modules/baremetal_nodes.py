@@ -130,7 +130,6 @@ writes:
 '''
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal import fleet
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.enroll import Fleet, load_entries, prepare
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError

@@ -149,7 +149,6 @@ writes:
 '''
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.provision import Provisioner
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
     open_connection,

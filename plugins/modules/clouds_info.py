@@ -157,13 +157,14 @@ secure_file:
 
 import re
 import traceback
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.clouds import (
     describe_entry,
     floating_ip_model,
+    legacy_warnings,
     select_clouds,
     target_label,
 )
@@ -183,11 +184,23 @@ except ImportError:
 def read_entries(module):
     """Every (cloud, region) of clouds.yaml, and the secrets in them (to mask)."""
     try:
-        config = openstack.config.OpenStackConfig()
-        regions = config.get_all()
+        # openstacksdk warns (Python warnings) about the keys it has deprecated; they become the task's warnings.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            config = openstack.config.OpenStackConfig()
+            regions = config.get_all()
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg="Failed to read clouds.yaml: %s; check the file named by OS_CLIENT_CONFIG_FILE or "
                              "~/.config/openstack/clouds.yaml" % sdk_message(exc))
+    said = set()
+    for warning in caught:
+        text = " ".join(str(warning.message).split())
+        if text not in said and "/openstack/" in (warning.filename or ""):
+            said.add(text)
+            module.warn("clouds.yaml: %s" % text)
+    for name, entry in sorted(((getattr(config, "cloud_config", None) or {}).get("clouds") or {}).items()):
+        for text in legacy_warnings(name, entry):
+            module.warn(text)
     counts = {}
     for region in regions:
         counts[region.name] = counts.get(region.name, 0) + 1

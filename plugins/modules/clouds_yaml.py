@@ -102,7 +102,6 @@ import os
 import tempfile
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack import clouds_file
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError, exit_with
 

@@ -178,7 +178,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._containers import startup
 
 

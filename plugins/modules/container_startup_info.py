@@ -85,7 +85,6 @@ containers:
 import json
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._containers.startup import HASH_LABEL
 
 

@@ -143,7 +143,6 @@ import os
 import time
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._heat.stack import (
     DIGEST_TAG,
     SETTLED_OK,

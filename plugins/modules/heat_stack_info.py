@@ -74,7 +74,6 @@ failures:
 '''
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._heat.stack import Stacks, link_stack, failures_from_events, stack_summary
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
     open_connection,

@@ -84,7 +84,6 @@ problems:
 '''
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._preflight import port_problems, writable_problem
 
 

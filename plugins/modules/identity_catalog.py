@@ -173,7 +173,6 @@ actions:
 '''
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
     open_connection,

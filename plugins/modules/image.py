@@ -242,7 +242,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._images.glance import CORE_FIELDS, CloudUpload
 from ansible_collections.ooo.lifecycle.plugins.module_utils._images.source import Source, check_readable, conversion_problem, target_format
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError, ValidationError

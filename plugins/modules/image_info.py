@@ -93,7 +93,6 @@ sha256:
 '''
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._images.glance import NAME_PROP, SHA_PROP, CloudUpload, image_summary
 from ansible_collections.ooo.lifecycle.plugins.module_utils._images.source import Source, check_readable
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (

@@ -192,7 +192,6 @@ rollback_commands:
 
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._netconfig import host
 
 

@@ -115,7 +115,6 @@ logfile:
 '''
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import exit_with
 from ansible_collections.ooo.lifecycle.plugins.module_utils._process import ProcessService, decide, fingerprint
 

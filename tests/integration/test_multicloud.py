@@ -206,3 +206,27 @@ def test_servers_skip_clouds_without_nova_and_report(lab, tmp_path):
     down = [ln for ln in text.splitlines() if ln.startswith("| lab-down |")]
     assert len(down) == 1 and "| failed |" in down[0]
     assert recap(output)["failed"] == 0
+
+
+def test_shade_era_clouds_yaml_works_unchanged_and_what_is_obsolete_is_said(lab, passwords, tmp_path):
+    """A clouds.yaml and secure.yaml shaped like shade's documented examples (tests/integration/files/shade)."""
+    shade = TOP / "tests" / "integration" / "files" / "shade"
+    (tmp_path / "clouds.yaml").write_text((shade / "clouds.yaml").read_text())
+    (tmp_path / "secure.yaml").write_text((shade / "secure.yaml").read_text().replace("@ADMIN_PASSWORD@", passwords["admin"]))
+    env = {"OS_CLIENT_CONFIG_FILE": str(tmp_path / "clouds.yaml"), "OS_CLIENT_SECURE_FILE": str(tmp_path / "secure.yaml")}
+    listed = run_module("ooo.lifecycle.clouds_info", {"probe": False}, env=env)
+    by_name = dict((c["name"], c) for c in listed["clouds"])
+    assert set(by_name) == {"lab-shade/regionOne", "lab-shade/regionTwo", "rax-like", "old-cloud-keyword", "keystone-v2"}, sorted(by_name)
+    assert by_name["lab-shade/regionTwo"]["config"]["image_format"] == "raw"
+    assert by_name["rax-like"]["region_name"] == "DFW" and by_name["rax-like"]["config"]["image_format"] == "vhd", "the profile expanded"
+    said = " ".join(" ".join(listed.get("warnings") or []).split())
+    assert "uses the keyword 'cloud'" in said and "'profile' keyword" in said, said
+    assert "clouds.yaml entry keystone-v2: Keystone's v2.0 API" in said and "use identity_api_version: 3" in said
+    assert "tenant_name/tenant_id are Keystone v2 names" in said
+    assert "lab-shade" not in said and "rax-like" not in said, "nothing is said about the entries that are fine"
+    probed = run_module("ooo.lifecycle.clouds_info", {"clouds": ["lab-shade"]}, env=env)
+    assert probed["reachable"] == ["lab-shade/regionOne", "lab-shade/regionTwo"], probed.get("msg") or probed["failed_clouds"]
+    image = run_module("ooo.lifecycle.image_info", {"cloud": "lab-shade", "name": "none-such"}, env=env)
+    assert not image.get("failed"), image.get("msg")
+    assert passwords["admin"] not in json.dumps([listed, probed, image])
+

@@ -206,3 +206,26 @@ def summary_table(rows):
     cells = [[h for h, _k in columns]] + [[str(r.get(k) if r.get(k) not in (None, "") else "-") for _h, k in columns] for r in rows]
     widths = [max(len(c[i]) for c in cells) for i in range(len(columns) - 1)]
     return ["  ".join(c[i].ljust(widths[i]) for i in range(len(widths))) + "  " + c[-1] for c in cells]
+
+
+def legacy_warnings(name, entry):
+    """Pure: warnings for a clouds.yaml entry (as written, before openstacksdk expands it) that a shade or
+    os-client-config era file may hold and that no longer works, each naming the entry, the key and the fix.
+
+    openstacksdk warns itself about the keys it still reads but has deprecated (``cloud:`` for ``profile:``,
+    ``external_network``, a comma-separated ``region_name``); clouds_info passes those on. These are the ones it
+    reads without a word but that cannot work against a current cloud.
+    """
+    if not isinstance(entry, dict):
+        return ["clouds.yaml entry %s: expected a mapping, got %s; it is ignored" % (name, type(entry).__name__)]
+    out = []
+    auth = entry.get("auth") if isinstance(entry.get("auth"), dict) else {}
+    version = str(entry.get("identity_api_version", "")).strip()
+    url = str(auth.get("auth_url") or "").rstrip("/")
+    if version in ("2", "2.0") or url.endswith("/v2.0") or entry.get("auth_type") in ("v2password", "v2token"):
+        out.append("clouds.yaml entry %s: Keystone's v2.0 API (identity_api_version 2, a /v2.0 auth_url or auth_type v2*) "
+                   "was removed in Queens; use identity_api_version: 3, a /v3 auth_url, and user_domain_name and "
+                   "project_domain_name in auth" % name)
+    if "tenant_name" in auth or "tenant_id" in auth:
+        out.append("clouds.yaml entry %s: auth.tenant_name/tenant_id are Keystone v2 names; use project_name/project_id" % name)
+    return out

@@ -135,3 +135,16 @@ def test_summary_table_aligns_columns_and_keeps_the_error_last():
     assert lines[0].split() == ["CLOUD", "REGION", "STATUS", "FLOATING-IP", "FORMAT", "IMAGE", "SERVER", "ERROR"]
     assert lines[3].startswith("down ") and lines[3].endswith("Failed to connect to cloud down: refused")
     assert lines[1].index("ok") == lines[0].index("STATUS")
+
+
+def test_legacy_warnings_name_the_entry_and_the_fix():
+    from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.clouds import legacy_warnings
+    v2 = {"auth": {"auth_url": "http://198.18.0.1:5000/v2.0/", "username": "u", "tenant_name": "t"}}
+    found = legacy_warnings("old", v2)
+    assert len(found) == 2
+    assert found[0].startswith("clouds.yaml entry old: Keystone's v2.0 API") and "use identity_api_version: 3" in found[0]
+    assert "auth.tenant_name/tenant_id are Keystone v2 names; use project_name/project_id" in found[1]
+    assert legacy_warnings("x", {"identity_api_version": 2, "auth": {"auth_url": "http://198.18.0.1:5000"}})
+    assert legacy_warnings("ok", {"identity_api_version": 3, "auth": {"auth_url": "http://198.18.0.1:5000/v3"}}) == []
+    assert legacy_warnings("vendor", {"profile": "rackspace", "auth": {"username": "u"}}) == []  # the profile's own v2 is its business
+    assert "expected a mapping" in legacy_warnings("bad", "a string")[0]
