@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from conftest import run_playbook
+from conftest import haproxy_backends, run_playbook, wait
 
 MACHINE = "ooo-lab-compute-0"
 IMAGE = "198.18.0.1:8787/ooo/services:2026.2"  # on every deployed machine (the deployment pulls it)
@@ -97,3 +97,24 @@ def test_containers_healthy_names_the_failed_container(lab, tmp_path, failed_con
     subprocess.run(["podman", "exec", MACHINE, "podman", "rm", "-f", failed_container], capture_output=True, check=True)
     _rc, _output, results = validate(tmp_path, validations_only=["containers-healthy"], validations_machines_group=deployed)
     assert by_name(results)["containers-healthy"]["status"] == "PASSED"
+
+
+def test_haproxy_backends_up_names_a_backend_that_is_down(lab, tmp_path):
+    """compute-0's status service stopped: HAProxy marks it DOWN, and the validation names it (after its wait)."""
+    deployed = "overcloud:!compute-1"
+    _rc, _output, results = validate(tmp_path, validations_only=["haproxy-backends-up"], validations_machines_group=deployed)
+    assert by_name(results)["haproxy-backends-up"]["status"] == "PASSED", by_name(results)["haproxy-backends-up"]
+    subprocess.run(["podman", "exec", MACHINE, "podman", "stop", "-t", "0", "compute_agent"], capture_output=True, check=True)
+    try:
+        wait(lambda: any(server == "compute-0" and status.startswith("DOWN") for _listen, server, status in haproxy_backends()),
+             timeout=60, what="HAProxy to see compute-0 DOWN")
+        rc, _output, results = validate(tmp_path, check=False, validations_only=["haproxy-backends-up"],
+                                        validations_machines_group=deployed, validations_haproxy_wait=6)
+        assert rc != 0
+        reason = by_name(results)["haproxy-backends-up"]["reason"]
+        assert "/compute-0 is DOWN" in reason and "after 6s" in reason, reason
+    finally:
+        subprocess.run(["podman", "exec", MACHINE, "podman", "start", "compute_agent"], capture_output=True, check=True)
+    _rc, _output, results = validate(tmp_path, validations_only=["haproxy-backends-up"], validations_machines_group=deployed)
+    assert by_name(results)["haproxy-backends-up"]["status"] == "PASSED", "it waited for the backend to come back UP"
+

@@ -1,0 +1,17 @@
+# -*- coding: utf-8 -*-
+# Copyright: ooo.lifecycle contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from ansible_collections.ooo.lifecycle.plugins.module_utils._overcloud import haproxy
+
+
+def haproxy_not_up(stat):
+    """The servers of a HAProxy ``show stat`` CSV that are not UP, each as 'listen/server is STATUS (check)'."""
+    return haproxy.not_up(stat if isinstance(stat, str) else "")
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"haproxy_not_up": haproxy_not_up}

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from ansible_collections.ooo.lifecycle.plugins.module_utils._overcloud import haproxy
+
+HEADER = ("# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,"
+          "bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,")
+
+
+def row(px, sv, status, check=""):
+    cells = [""] * 37
+    cells[0], cells[1], cells[17], cells[36] = px, sv, status, check
+    return ",".join(cells) + ","
+
+
+def test_servers_not_up_are_named_with_their_check():
+    stat = "\n".join([HEADER, row("keystone", "FRONTEND", "OPEN"), row("keystone", "controller-0", "UP", "L7OK"),
+                      row("compute_api", "compute-0", "UP", "L4OK"), row("compute_api", "compute-2", "DOWN", "L4CON"),
+                      row("compute_api", "compute-3", "MAINT"), row("compute_api", "BACKEND", "UP"), ""])
+    assert [s["server"] for s in haproxy.servers(stat)] == ["controller-0", "compute-0", "compute-2", "compute-3"]
+    assert haproxy.not_up(stat) == ["compute_api/compute-2 is DOWN (L4CON)", "compute_api/compute-3 is MAINT"]
+
+
+def test_all_up_and_empty_input():
+    assert haproxy.not_up("\n".join([HEADER, row("glance", "controller-0", "UP", "L7OK")])) == []
+    assert haproxy.not_up("") == [] and haproxy.servers("no header here") == []
