@@ -5,6 +5,7 @@ status service has two backends behind HAProxy, and the rolling update of the Co
 through the VIP. Runs after the deployment tests, on the deployed overcloud.
 """
 import json
+import os
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from conftest import TOP, container_ids, containers, haproxy_backends, machine, 
 UPDATED = "198.18.0.1:8787/ooo/services:2026.2-1"
 BROKEN = "198.18.0.1:8787/ooo/broken:2026.2-2"
 PROBE = "/var/lib/ooo-undercloud/reports/update-probe.json"
+MARKER = "/var/lib/ooo-lifecycle/container-startup-config.update-in-progress"
 QUICK = ["-e", '{"overcloud_validations": false, "overcloud_update_roles": ["Compute"]}']
 
 
@@ -39,6 +41,8 @@ def test_rolling_update_of_the_computes_loses_no_request_through_the_vip(lab):
     # Batches: the canary alone, then the others.
     assert output.index("compute-0") < output.index("compute-2")
     assert [row[2] for row in haproxy_backends() if row[0] == "compute_status"] == ["UP", "UP"]
+    for host in ("compute-0", "compute-2"):
+        assert machine(host, "test", "-e", MARKER, check=False).returncode == 1, "the update of %s is recorded as done" % host
 
 
 def test_failing_canary_is_rolled_back_and_the_rest_untouched(lab):
@@ -46,6 +50,8 @@ def test_failing_canary_is_rolled_back_and_the_rest_untouched(lab):
     subprocess.run(["bash", "scripts/busybox_image.sh"], check=True, capture_output=True)
     push("localhost/ooo-busybox:latest", BROKEN)
     before = container_ids("compute-2"), image_of("compute-0", "compute_agent")
+    if os.path.exists(PROBE):
+        os.unlink(PROBE)
     rc, output = run_playbook("overcloud_update.yml", "-e", "overcloud_update_image=" + BROKEN, "-e", "overcloud_healthcheck_timeout=15",
                               *QUICK, check=False)
     assert rc != 0
@@ -55,6 +61,9 @@ def test_failing_canary_is_rolled_back_and_the_rest_untouched(lab):
     assert containers("compute-0")["compute_agent"][1] == "running"
     assert container_ids("compute-2") == before[0], "the machines after the canary were not touched"
     assert [row[2] for row in haproxy_backends() if row[0] == "compute_status"] == ["UP", "UP"], "the canary is back in HAProxy"
+    assert machine("compute-0", "test", "-e", MARKER, check=False).returncode == 1, "the rollback ended the canary's update"
+    probe = json.load(open(PROBE))
+    assert probe["requests"] > 0 and "failures" in probe, "the failed run's probe results were published"
 
 
 def test_missing_image_is_refused_before_anything_changes(lab):
