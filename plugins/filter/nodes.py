@@ -21,6 +21,17 @@ def overcloud_node_shortages(chosen, role_counts):
     return nodes.shortages(role_counts, chosen or {})
 
 
+def ironic_nodes_not_enough(ironic_nodes, role_counts, profiles=None):
+    """The ironic-nodes-enough validation's problems: see module_utils/_overcloud/nodes.py."""
+    return nodes.not_enough(ironic_nodes or [], role_counts or {}, profiles)
+
+
+def ironic_nodes_failed(ironic_nodes):
+    """The ironic-nodes-healthy validation's problems."""
+    return nodes.failed(ironic_nodes or [])
+
+
 class FilterModule(object):
     def filters(self):
-        return {"overcloud_choose_nodes": overcloud_choose_nodes, "overcloud_node_shortages": overcloud_node_shortages}
+        return {"overcloud_choose_nodes": overcloud_choose_nodes, "overcloud_node_shortages": overcloud_node_shortages,
+                "ironic_nodes_not_enough": ironic_nodes_not_enough, "ironic_nodes_failed": ironic_nodes_failed}

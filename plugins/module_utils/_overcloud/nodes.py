@@ -41,3 +41,31 @@ def shortages(role_counts, chosen):
     """A message per role that got fewer machines than its count ([] when every role has its machines)."""
     return ["role %s needs %s nodes, %d usable" % (role, count, len(chosen.get(role) or []))
             for role, count in role_counts.items() if len(chosen.get(role) or []) < int(count)]
+
+
+FAILED_STATES = ("error", "deploy failed", "clean failed", "inspect failed", "rescue failed")
+
+
+def not_enough(nodes, role_counts, profiles=None):
+    """For each role with fewer usable nodes of its profile than its count: which are usable, which are not and why,
+    and the fix (the ironic-nodes-enough validation). Usable: available or active, not in maintenance."""
+    profiles = profiles or {}
+    out = []
+    for role, count in role_counts.items():
+        profile = profiles.get(role, role.lower())
+        mine = [n for n in nodes if n.get("profile") == profile]
+        usable = [n for n in mine if n.get("state") in USABLE_STATES and not n.get("maintenance")]
+        if len(usable) >= int(count):
+            continue
+        unusable = ["%s (%s%s)" % (n["name"], n.get("state"), ", maintenance" if n.get("maintenance") else "") for n in mine if n not in usable]
+        out.append("role %s needs %s nodes with profile %s, %d usable (%s)%s; enroll and provide more nodes "
+                   "(playbooks/baremetal_provide.yml), fix the quarantined ones, or lower the count"
+                   % (role, count, profile, len(usable), ", ".join(n["name"] for n in usable) or "none",
+                      "; not usable: %s" % ", ".join(unusable) if unusable else ""))
+    return out
+
+
+def failed(nodes):
+    """Each node in a failed state, with Ironic's last error (the ironic-nodes-healthy validation)."""
+    return ["node %s is in %s%s" % (n["name"], n["state"], ": %s" % n["last_error"] if n.get("last_error") else "")
+            for n in nodes if n.get("state") in FAILED_STATES]

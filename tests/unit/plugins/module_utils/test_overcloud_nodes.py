@@ -35,3 +35,17 @@ def test_shortages_name_the_role_and_the_numbers():
     chosen = nodes.choose(IRONIC, {"Controller": 3, "Compute": 2})
     assert nodes.shortages({"Controller": 3, "Compute": 2}, chosen) == ["role Controller needs 3 nodes, 1 usable"]
     assert nodes.shortages(COUNTS, nodes.choose(IRONIC, COUNTS)) == []
+
+
+def test_not_enough_names_the_usable_and_the_unusable_nodes():
+    found = nodes.not_enough(IRONIC, {"Compute": 4, "Controller": 1})
+    assert found == ["role Compute needs 4 nodes with profile compute, 3 usable (compute-0, compute-2, compute-3); not usable: "
+                     "compute-1 (manageable, maintenance); enroll and provide more nodes (playbooks/baremetal_provide.yml), fix "
+                     "the quarantined ones, or lower the count"]
+    assert nodes.not_enough(IRONIC, {"Storage": 1})[0].startswith("role Storage needs 1 nodes with profile storage, 0 usable (none);")
+    assert nodes.not_enough(IRONIC, COUNTS) == []
+
+
+def test_failed_nodes_carry_their_last_error():
+    broken = IRONIC + [{"name": "n9", "state": "deploy failed", "last_error": "checksum mismatch"}, {"name": "n8", "state": "error"}]
+    assert nodes.failed(broken) == ["node n9 is in deploy failed: checksum mismatch", "node n8 is in error"]
