@@ -229,4 +229,3 @@ def test_shade_era_clouds_yaml_works_unchanged_and_what_is_obsolete_is_said(lab,
     image = run_module("ooo.lifecycle.image_info", {"cloud": "lab-shade", "name": "none-such"}, env=env)
     assert not image.get("failed"), image.get("msg")
     assert passwords["admin"] not in json.dumps([listed, probed, image])
-

@@ -98,4 +98,3 @@ def test_a_probe_left_behind_is_stopped_and_never_writes_over_a_new_run(tmp_path
     result = json.loads((tmp_path / "new").read_text())
     assert result["requests"] >= 1 and result["failed"] == result["requests"]
     assert not (tmp_path / "probe.pid").exists(), "the probe removed its own pid file"
-

@@ -117,4 +117,3 @@ def test_haproxy_backends_up_names_a_backend_that_is_down(lab, tmp_path):
         subprocess.run(["podman", "exec", MACHINE, "podman", "start", "compute_agent"], capture_output=True, check=True)
     _rc, _output, results = validate(tmp_path, validations_only=["haproxy-backends-up"], validations_machines_group=deployed)
     assert by_name(results)["haproxy-backends-up"]["status"] == "PASSED", "it waited for the backend to come back UP"
-
