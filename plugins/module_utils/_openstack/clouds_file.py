@@ -14,9 +14,8 @@ from __future__ import annotations
 import copy
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError
-
-# Secret keys of an entry's auth section, as openstacksdk knows them: they belong in secure.yaml.
-SECRET_AUTH_KEYS = ("password", "token", "application_credential_secret", "passcode", "totp")
+# The secret keys of an entry's auth section (they belong in secure.yaml): the same list the connection masks.
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import SECRET_AUTH_KEYS
 
 
 def load(text, path):

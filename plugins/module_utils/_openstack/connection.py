@@ -76,7 +76,7 @@ def connection_kwargs(params):
     return kwargs
 
 
-SECRET_AUTH_KEYS = ("password", "token", "application_credential_secret", "passcode", "secret")
+SECRET_AUTH_KEYS = ("password", "token", "application_credential_secret", "passcode", "secret", "totp")
 
 
 def cloud_secrets(params):
