@@ -139,7 +139,9 @@ def test_failure_in_a_nested_stack_is_named(conn, stack_name, tmp_path):
 
 def test_in_progress_stack_is_refused_or_waited_for(conn, stack_name):
     run_module(MODULE, args(stack_name))
-    slow = args(stack_name, marker="slow", update_wait=12)
+    # The slow update must outlast the two runs below that find it in progress (measured under the suite's load: the
+    # update of 12 s ended during the 2 s wait of the second one, which then applied its own input).
+    slow = args(stack_name, marker="slow", update_wait=25)
     cmd = [str(VENV_BIN / "ansible"), "localhost", "-m", MODULE, "-a", json.dumps(slow)]
     background = subprocess.Popen(cmd, cwd=TOP, env=ansible_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -150,7 +152,7 @@ def test_in_progress_stack_is_refused_or_waited_for(conn, stack_name):
         assert refused["failed"] and "is UPDATE_IN_PROGRESS" in refused["msg"] and "wait_in_progress" in refused["msg"]
         short = run_module(MODULE, dict(args(stack_name, marker="other"), wait_in_progress=True, timeout=2))
         assert short["failed"] and "still UPDATE_IN_PROGRESS after 2s" in short["msg"]
-        waited = run_module(MODULE, dict(args(stack_name, marker="slow", update_wait=12), wait_in_progress=True))
+        waited = run_module(MODULE, dict(slow, wait_in_progress=True))
         background.wait(timeout=120)
         assert not waited.get("failed"), waited.get("msg")
         assert waited["changed"] is False, "the update it waited for already applied the same input"
