@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import copy
 
-from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError
-# The secret keys of an entry's auth section (they belong in secure.yaml): the same list the connection masks.
-from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import SECRET_AUTH_KEYS
+# The secret keys of an entry's auth section belong in secure.yaml: the same list the connection masks.
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import SECRET_AUTH_KEYS, ValidationError
 
 
 def load(text, path):

@@ -9,6 +9,11 @@ Library code raises these; only a module's ``main()`` turns them into
 
 from __future__ import annotations
 
+# The secret keys of a clouds.yaml entry's auth section, as openstacksdk knows them: masked wherever a cloud's
+# credentials could show (connection.py, clouds_info), and kept out of clouds.yaml for secure.yaml (clouds_file.py).
+# Here, not in connection.py, so that clouds_file and the clouds_yaml module do not import openstacksdk.
+SECRET_AUTH_KEYS = ("password", "token", "application_credential_secret", "passcode", "secret", "totp")
+
 
 class OOOError(Exception):
     """Base of every error the collection raises on purpose."""

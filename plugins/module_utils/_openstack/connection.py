@@ -14,6 +14,7 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import (
+    SECRET_AUTH_KEYS,
     APIError,
     CloudConnectionError,
     exit_with,
@@ -74,9 +75,6 @@ def connection_kwargs(params):
     if params.get("interface"):
         kwargs["interface"] = params["interface"]
     return kwargs
-
-
-SECRET_AUTH_KEYS = ("password", "token", "application_credential_secret", "passcode", "secret", "totp")
 
 
 def cloud_secrets(params):
