@@ -290,7 +290,7 @@ def run_module(module):
     started = time.monotonic()
     params = module.params
     check_readable(params["filename"])
-    source = Source(params["filename"], params["work_dir"])
+    source = Source(params["filename"], params["work_dir"], module.run_command, module.get_bin_path("qemu-img"))
     source.probe(params.get("source_format"))
     validate(params, source)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import threading
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import CommandError, ValidationError
@@ -110,10 +109,13 @@ class HashingReader(object):
 class Source(object):
     """The image file, as every cloud's upload sees it."""
 
-    def __init__(self, path, workdir, run=subprocess.run):
+    def __init__(self, path, workdir, run_command=None, qemu_img=None):
+        """``run_command`` is the module's (``AnsibleModule.run_command``); ``qemu_img`` the path of qemu-img, None
+        when it is not installed. Both are needed only to probe or convert: hashing needs neither."""
         self.path = path
         self.workdir = workdir
-        self._run = run
+        self._run_command = run_command
+        self._qemu_img_path = qemu_img
         self._lock = threading.Lock()
         self._digests = {}
         self._converted = {}
@@ -210,12 +212,10 @@ class Source(object):
             return list(self._converted.values())
 
     def _qemu_img(self, args, what):
-        cmd = ["qemu-img"] + args
-        try:
-            proc = self._run(cmd, capture_output=True, text=True, check=False)
-        except FileNotFoundError:
+        cmd = [self._qemu_img_path or "qemu-img"] + args
+        if not self._qemu_img_path or self._run_command is None:
             raise CommandError("Failed to %s: qemu-img is not installed (apt-get install qemu-utils)" % what, cmd, 127, "", "")
-        if proc.returncode != 0:
-            raise CommandError("Failed to %s: %s" % (what, proc.stderr.strip() or proc.stdout.strip()), cmd, proc.returncode,
-                               proc.stdout, proc.stderr)
-        return proc.stdout
+        rc, out, err = self._run_command(cmd)
+        if rc != 0:
+            raise CommandError("Failed to %s: %s" % (what, err.strip() or out.strip()), cmd, rc, out, err)
+        return out
