@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.ooo.lifecycle.plugins.module_utils._containers.health import problems
 
 
@@ -20,6 +22,28 @@ def container_host_problems(result, config_id_prefix=None):
     return problems(result.get("containers") or {}, None, config_id_prefix, result.get("item"))
 
 
+def ooo_duplicates(items):
+    """The items that occur more than once, each once, in the order of their second occurrence."""
+    seen, dups = set(), []
+    for item in items or []:
+        if item in seen and item not in dups:
+            dups.append(item)
+        seen.add(item)
+    return dups
+
+
+def container_step_conflicts(paths, steps):
+    """'step N: A and B' for each step with more than one startup config among ``paths`` (a step_N directory or a
+    container-startup-config-step_N.json)."""
+    out = []
+    for step in steps:
+        found = [p for p in paths if re.search(r"[/_-]step_%s(\.json)?$" % re.escape(str(step)), p)]
+        if len(found) > 1:
+            out.append("step %s: %s" % (step, " and ".join(found)))
+    return out
+
+
 class FilterModule(object):
     def filters(self):
-        return {"container_problems": container_problems, "container_host_problems": container_host_problems}
+        return {"container_problems": container_problems, "container_host_problems": container_host_problems,
+                "ooo_duplicates": ooo_duplicates, "container_step_conflicts": container_step_conflicts}

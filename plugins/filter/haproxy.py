@@ -12,6 +12,11 @@ def haproxy_not_up(stat):
     return haproxy.not_up(stat if isinstance(stat, str) else "")
 
 
+def overcloud_api_urls(apis, vip, groups):
+    """The health check URL on the VIP of each API whose backends are in ``groups``."""
+    return haproxy.api_urls(apis or [], vip, groups or [])
+
+
 class FilterModule(object):
     def filters(self):
-        return {"haproxy_not_up": haproxy_not_up}
+        return {"haproxy_not_up": haproxy_not_up, "overcloud_api_urls": overcloud_api_urls}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.clouds import summary_rows, summary_table
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.clouds import server_rows, summary_rows, summary_table
 
 
 def multicloud_summary(probed, images=None, servers=None):
@@ -31,6 +31,14 @@ def multicloud_target(probed):
     return target
 
 
+def multicloud_server_rows(boots, port_results=None, state="present"):
+    """One row per cloud: its server's public IPv4 address and its source, 'deleted', or the failure."""
+    if not isinstance(boots, list):
+        raise AnsibleFilterError("multicloud_server_rows: the input must be the results of the server task (a list)")
+    return server_rows(boots, port_results or [], state)
+
+
 class FilterModule(object):
     def filters(self):
-        return {"multicloud_summary": multicloud_summary, "multicloud_table": multicloud_table, "multicloud_target": multicloud_target}
+        return {"multicloud_summary": multicloud_summary, "multicloud_table": multicloud_table, "multicloud_target": multicloud_target,
+                "multicloud_server_rows": multicloud_server_rows}

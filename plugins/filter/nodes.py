@@ -31,7 +31,19 @@ def ironic_nodes_failed(ironic_nodes):
     return nodes.failed(ironic_nodes or [])
 
 
+def overcloud_internal_ips(hostvars, hosts, ctlplane_cidr, internal_cidr):
+    """{machine: internal API address} for the ``hosts`` that have a ``ctlplane_ip``: see module_utils/_overcloud/nodes.py."""
+    if not isinstance(hosts, list):
+        raise AnsibleFilterError("overcloud_internal_ips: give hostvars, the machines (a list) and the two networks' CIDRs")
+    ips = dict((h, hostvars[h]["ctlplane_ip"]) for h in hosts if hostvars[h].get("ctlplane_ip"))
+    try:
+        return nodes.internal_ips(ctlplane_cidr, internal_cidr, ips)
+    except ValueError as exc:
+        raise AnsibleFilterError("overcloud_internal_ips: %s" % exc)
+
+
 class FilterModule(object):
     def filters(self):
         return {"overcloud_choose_nodes": overcloud_choose_nodes, "overcloud_node_shortages": overcloud_node_shortages,
-                "ironic_nodes_not_enough": ironic_nodes_not_enough, "ironic_nodes_failed": ironic_nodes_failed}
+                "ironic_nodes_not_enough": ironic_nodes_not_enough, "ironic_nodes_failed": ironic_nodes_failed,
+                "overcloud_internal_ips": overcloud_internal_ips}

@@ -229,3 +229,26 @@ def legacy_warnings(name, entry):
     if "tenant_name" in auth or "tenant_id" in auth:
         out.append("clouds.yaml entry %s: auth.tenant_name/tenant_id are Keystone v2 names; use project_name/project_id" % name)
     return out
+
+
+def server_rows(boots, port_results, state):
+    """Pure: one row per cloud of the multi-cloud server playbook: its server's public IPv4 address and where it was
+    found, 'deleted' when the state is absent, or the failure.
+
+    ``boots`` are the results of the server task looped over the clouds (``item.name``, ``server``, ``failed``,
+    ``msg``); ``port_results`` those of the port lookup looped over the boots (``item.item.name``, ``ports``);
+    ``item.external_networks`` are the cloud's external networks.
+    """
+    rows = []
+    for boot in boots:
+        name = boot["item"]["name"]
+        if boot.get("failed"):
+            rows.append({"cloud": name, "failed": True, "msg": boot.get("msg") or "server task failed"})
+        elif state == "absent":
+            rows.append({"cloud": name, "address": "deleted", "source": "absent"})
+        else:
+            ports = [p for r in port_results if ((r.get("item") or {}).get("item") or {}).get("name") == name
+                     for p in r.get("ports") or []]
+            found = external_ipv4(boot["server"], ports, boot["item"].get("external_networks") or [])
+            rows.append({"cloud": name, "id": boot["server"]["id"], "address": found["address"], "source": found["source"]})
+    return rows

@@ -30,3 +30,9 @@ def not_up(stat):
     """A description of every server that is not UP, such as 'compute_api/compute-2 is DOWN (L4CON)'."""
     return ["%s/%s is %s%s" % (s["listen"], s["server"], s["status"] or "unknown", " (%s)" % s["check"] if s["check"] else "")
             for s in servers(stat) if s["status"] != "UP"]
+
+
+def api_urls(apis, vip, groups):
+    """The URL of each API the VIP serves whose backends are in one of ``groups``: http://VIP:PORT/CHECK (the health
+    check path), in the order of ``apis`` ([{name, port, check, group}])."""
+    return ["http://%s:%s%s" % (vip, api["port"], api["check"]) for api in apis if api["group"] in groups]

@@ -11,6 +11,8 @@ being removed (scale-in). A node goes to one role only.
 
 from __future__ import annotations
 
+import ipaddress
+
 USABLE_STATES = ("active", "available")
 
 
@@ -69,3 +71,18 @@ def failed(nodes):
     """Each node in a failed state, with Ironic's last error (the ironic-nodes-healthy validation)."""
     return ["node %s is in %s%s" % (n["name"], n["state"], ": %s" % n["last_error"] if n.get("last_error") else "")
             for n in nodes if n.get("state") in FAILED_STATES]
+
+
+def internal_ips(ctlplane_cidr, internal_cidr, ctlplane_ips):
+    """{machine: address} on the internal API network: each machine keeps the host part of its ctlplane address
+    (TripleO's predictable IPs, as roles/network_config allocates them). ``ctlplane_ips`` is {machine: address}."""
+    ctlplane = ipaddress.ip_network(ctlplane_cidr, strict=False)
+    internal = ipaddress.ip_network(internal_cidr, strict=False)
+    out = {}
+    for host, address in ctlplane_ips.items():
+        index = int(ipaddress.ip_address(address)) - int(ctlplane.network_address)
+        if not 0 < index < internal.num_addresses:
+            raise ValueError("%s: its ctlplane address %s has no counterpart in the internal API network %s (host part %d)"
+                             % (host, address, internal_cidr, index))
+        out[host] = str(internal.network_address + index)
+    return out

@@ -38,3 +38,9 @@ def upgrade_problems(running, target, releases, fact_file):
         return ["%s -> %s skips %s: upgrade one release at a time (overcloud_upgrade_release=%s first)"
                 % (current, target, ", ".join(releases[here + 1:there]), releases[here + 1])]
     return []
+
+
+def releases_running(local_facts, fact_key):
+    """{machine: release} from each machine's local facts (``ansible_local``); 'none' where the fact is missing (a
+    machine not deployed yet, or powered off)."""
+    return dict((host, str(((facts or {}).get(fact_key) or {}).get("release") or "none")) for host, facts in local_facts.items())

@@ -7,6 +7,7 @@ from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.clouds im
     external_ipv4,
     floating_ip_model,
     select_clouds,
+    server_rows,
     summary_rows,
     summary_table,
     target_label,
@@ -148,3 +149,19 @@ def test_legacy_warnings_name_the_entry_and_the_fix():
     assert legacy_warnings("ok", {"identity_api_version": 3, "auth": {"auth_url": "http://198.18.0.1:5000/v3"}}) == []
     assert legacy_warnings("vendor", {"profile": "rackspace", "auth": {"username": "u"}}) == []  # the profile's own v2 is its business
     assert "expected a mapping" in legacy_warnings("bad", "a string")[0]
+
+
+def test_server_rows_take_each_clouds_own_ports_and_name_failures():
+    ext = [{"id": "ext-1", "name": "public"}]
+    boots = [
+        {"item": {"name": "east", "external_networks": ext}, "server": {"id": "s1", "addresses": {}}},
+        {"item": {"name": "west", "external_networks": []}, "server": {"id": "s2", "access_ipv4": "203.0.113.7", "addresses": {}}},
+        {"item": {"name": "down"}, "failed": True, "msg": "Failed on cloud down: unreachable"},
+    ]
+    ports = [{"item": {"item": {"name": "east"}}, "ports": [{"network_id": "ext-1", "fixed_ips": [{"ip_address": "198.51.100.9"}]}]},
+             {"item": {"item": {"name": "west"}}, "ports": [{"network_id": "ext-1", "fixed_ips": [{"ip_address": "198.51.100.10"}]}]}]
+    assert server_rows(boots, ports, "present") == [
+        {"cloud": "east", "id": "s1", "address": "198.51.100.9", "source": "external_port"},
+        {"cloud": "west", "id": "s2", "address": "203.0.113.7", "source": "access_ipv4"},
+        {"cloud": "down", "failed": True, "msg": "Failed on cloud down: unreachable"}]
+    assert server_rows(boots[:1], [], "absent") == [{"cloud": "east", "address": "deleted", "source": "absent"}]

@@ -23,3 +23,12 @@ def test_servers_not_up_are_named_with_their_check():
 def test_all_up_and_empty_input():
     assert haproxy.not_up("\n".join([HEADER, row("glance", "controller-0", "UP", "L7OK")])) == []
     assert haproxy.not_up("") == [] and haproxy.servers("no header here") == []
+
+
+def test_the_probe_urls_of_the_apis_of_the_roles_updated():
+    apis = [{"name": "keystone_public", "port": 5000, "check": "/v3", "group": "overcloud_controller"},
+            {"name": "compute_status", "port": 8780, "check": "/status.json", "group": "overcloud_compute"}]
+    assert haproxy.api_urls(apis, "198.18.0.250", ["overcloud_compute"]) == ["http://198.18.0.250:8780/status.json"]
+    assert haproxy.api_urls(apis, "198.18.0.250", ["overcloud_controller", "overcloud_compute"]) == [
+        "http://198.18.0.250:5000/v3", "http://198.18.0.250:8780/status.json"]
+    assert haproxy.api_urls(apis, "198.18.0.250", []) == []

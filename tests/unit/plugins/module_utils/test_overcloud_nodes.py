@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.ooo.lifecycle.plugins.module_utils._overcloud import nodes
 
 IRONIC = [
@@ -49,3 +51,14 @@ def test_not_enough_names_the_usable_and_the_unusable_nodes():
 def test_failed_nodes_carry_their_last_error():
     broken = IRONIC + [{"name": "n9", "state": "deploy failed", "last_error": "checksum mismatch"}, {"name": "n8", "state": "error"}]
     assert nodes.failed(broken) == ["node n9 is in deploy failed: checksum mismatch", "node n8 is in error"]
+
+
+def test_internal_api_addresses_keep_the_host_part_of_the_ctlplane_address():
+    ips = {"controller-0": "198.18.0.10", "compute-0": "198.18.0.20"}
+    assert nodes.internal_ips("198.18.0.0/24", "198.18.20.0/24", ips) == {"controller-0": "198.18.20.10", "compute-0": "198.18.20.20"}
+    assert nodes.internal_ips("198.18.0.1/24", "198.18.20.0/24", {}) == {}
+
+
+def test_an_address_with_no_counterpart_on_the_internal_network_names_the_machine():
+    with pytest.raises(ValueError, match="compute-9: its ctlplane address 198.18.1.20 has no counterpart"):
+        nodes.internal_ips("198.18.0.0/23", "198.18.20.0/24", {"compute-9": "198.18.1.20"})
