@@ -94,7 +94,7 @@ def test_ironic_power_state_is_the_machine_container(conn, sheep):
     conn.baremetal.set_node_power_state(sheep.id, "power on")
     wait(lambda: conn.baremetal.get_node(sheep.id).power_state == "power on", what="%s power on" % SHEEP)
     assert running("ooo-lab-%s-ramdisk" % SHEEP), "powered on with boot device Pxe: the machine runs its ramdisk"
-    # Stopped by hand, behind Ironic's back: Ironic's power sync (every 10 s in the lab) records it as powered off. The
+    # Stopped by hand, behind Ironic's back: Ironic's power sync (every 30 s in the lab) records it as powered off. The
     # sync leaves nodes in maintenance alone, so the quarantine is lifted meanwhile.
     conn.baremetal.unset_node_maintenance(sheep.id)
     try:
