@@ -69,35 +69,40 @@ molecule_stage() {
 # scenario tests alone (the rolling update counts failed requests through the VIP); then two pytests side by side,
 # the tests of Ironic, the BMC and the machines' networks (most of their time is spent waiting for Ironic and the
 # machines) and those that use only the undercloud's APIs and this host's podman (integration_beside); then the tests
-# that stop and restart the undercloud's services, alone. Without a converged lab, one pytest runs everything in order
-# (its first test brings the lab up).
+# that stop and restart the undercloud's services, alone; last, the overcloud deployed from nothing again through a
+# failed step and its resume (test_lab_restored.py), so that the suite leaves the lab as the lab run made it. Without a
+# converged lab, one pytest runs everything in order (its first test brings the lab up; conftest.py orders them).
 integration_first=(test_overcloud_deploy.py test_overcloud_scale.py test_overcloud_update.py test_overcloud_upgrade.py
                    test_validations.py)
 integration_beside=(test_container_startup.py test_golden_image.py test_heat_stack.py test_image.py test_modules.py
                     test_multicloud.py test_plan.py test_secrets.py test_undercloud.py)
 integration_last=(test_undercloud_service.py)
+integration_final=(test_lab_restored.py)
 integration() {
   local pytest=(python -m pytest -p no:cacheprovider -v --durations=30)
   if [ "${OOO_LAB_READY:-}" != 1 ]; then "${pytest[@]}" tests/integration; return; fi
-  local dir=tests/integration first=() beside=() rest=() last=() path name rc=0
+  local dir=tests/integration first=() beside=() rest=() last=() final=() path name rc=0
   for path in "$dir"/test_*.py; do
     name=$(basename "$path")
     if [[ " ${integration_first[*]} " == *" $name "* ]]; then first+=("$path")
     elif [[ " ${integration_beside[*]} " == *" $name "* ]]; then beside+=("$path")
     elif [[ " ${integration_last[*]} " == *" $name "* ]]; then last+=("$path")
+    elif [[ " ${integration_final[*]} " == *" $name "* ]]; then final+=("$path")
     else rest+=("$path"); fi
   done
-  echo "--- integration 1/3: the overcloud's scenario tests"
+  echo "--- integration 1/4: the overcloud's scenario tests"
   "${pytest[@]}" "${first[@]}" || rc=1
-  echo "--- integration 2/3: the lab's other tests, and beside them (their output follows) ${integration_beside[*]}"
+  echo "--- integration 2/4: the lab's other tests, and beside them (their output follows) ${integration_beside[*]}"
   "${pytest[@]}" "${beside[@]}" > "$top/.work/integration-beside.log" 2>&1 &
   local beside_pid=$!
   "${pytest[@]}" "${rest[@]}" || rc=1
   wait "$beside_pid" || rc=1
-  echo "--- integration 2/3, beside: ${integration_beside[*]}"
+  echo "--- integration 2/4, beside: ${integration_beside[*]}"
   cat "$top/.work/integration-beside.log"
-  echo "--- integration 3/3: the undercloud's services stopped and restarted"
+  echo "--- integration 3/4: the undercloud's services stopped and restarted"
   "${pytest[@]}" "${last[@]}" || rc=1
+  echo "--- integration 4/4: the overcloud deployed from nothing again, through a failed step and its resume"
+  "${pytest[@]}" "${final[@]}" || rc=1
   return $rc
 }
 

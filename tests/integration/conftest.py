@@ -117,9 +117,41 @@ FIRST = ("test_overcloud_deploy.py", "test_overcloud_scale.py", "test_overcloud_
          "test_validations.py")
 
 
+# The overcloud's machines as the lab deploys them, and the release fact each one records.
+DEPLOYED = ["controller-0", "compute-0", "compute-2"]
+RELEASE_FACT = "/etc/ansible/facts.d/ooo.fact"
+
+
+def summary(output):
+    """The per-step rows of the first summary the output has (STEP SECONDS APPLIED/HOSTS)."""
+    rows = {}
+    for line in output.splitlines():
+        parts = line.strip().strip("-").strip().strip("'\"").split()
+        if len(parts) >= 3 and parts[0].isdigit() and "/" in parts[2]:
+            rows.setdefault(int(parts[0]), (parts[2], " ".join(parts[3:])))
+    return rows
+
+
+def undeploy():
+    """Every lab machine as before any deployment: no deployment container, config, marker, data or release fact."""
+    for name in DEPLOYED + ["compute-1"]:
+        ids = machine(name, "podman", "ps", "-aq", "--filter", "label=managed_by=ooo.lifecycle", check=False).stdout.split()
+        if ids:
+            machine(name, "podman", "rm", "-f", "-t", "0", *ids, check=False)
+        machine(name, "rm", "-rf", "/var/lib/ooo-lifecycle/deploy-steps", "/var/lib/ooo-lifecycle/container-startup-config",
+                "/var/lib/ooo-lifecycle/container-startup", "/var/lib/config-data/ooo", "/var/lib/ooo-overcloud", RELEASE_FACT, check=False)
+        machine(name, "ip", "addr", "del", "198.18.0.250/32", "dev", "lo", check=False)
+
+
+# The suite ends by deploying the overcloud from nothing again: it leaves the lab as the lab run made it.
+LAST = ("test_lab_restored.py",)
+
+
 def pytest_collection_modifyitems(items):
     def rank(item):
         name = item.path.name
+        if name in LAST:
+            return len(FIRST) + 1 + LAST.index(name)
         return FIRST.index(name) if name in FIRST else len(FIRST)
     items.sort(key=rank)  # stable: the order within a file is kept
 

@@ -2,40 +2,16 @@
 
 A real overcloud: MariaDB, HAProxy on a VIP, Keystone and Glance on the controller, a light status service on the
 computes, all from the one services image in the undercloud registry. Tested: steps in order on every machine, each
-validated before the next, markers, resume, a rerun that changes nothing, and the overcloud answering through the VIP.
+validated before the next, markers, a rerun that changes nothing, and the overcloud answering through the VIP. A failed
+step and the resume from it: test_lab_restored.py, which ends the suite by deploying the overcloud from nothing again.
 """
-import json
-
 import pytest
 import yaml
 
-from conftest import TOP, containers, haproxy_backends, machine, recap, run_playbook, running
+from conftest import DEPLOYED, containers, haproxy_backends, machine, recap, run_playbook, running, summary, undeploy
 
-REMOTE_IMAGE = "198.18.0.1:8787/ooo/services:2026.2"
 PASSWORDS = "/etc/ooo-undercloud/overcloud-passwords.yml"
 REPORT = "/var/lib/ooo-undercloud/reports/overcloud-deploy.md"
-DEPLOYED = ["controller-0", "compute-0", "compute-2"]
-
-
-def summary(output):
-    """The per-step rows of the first summary the output has (STEP SECONDS APPLIED/HOSTS)."""
-    rows = {}
-    for line in output.splitlines():
-        parts = line.strip().strip("-").strip().strip("'\"").split()
-        if len(parts) >= 3 and parts[0].isdigit() and "/" in parts[2]:
-            rows.setdefault(int(parts[0]), (parts[2], " ".join(parts[3:])))
-    return rows
-
-
-def undeploy():
-    """Every lab machine as before any deployment: no deployment container, config or marker."""
-    for name in DEPLOYED + ["compute-1"]:
-        ids = machine(name, "podman", "ps", "-aq", "--filter", "label=managed_by=ooo.lifecycle", check=False).stdout.split()
-        if ids:
-            machine(name, "podman", "rm", "-f", "-t", "0", *ids, check=False)
-        machine(name, "rm", "-rf", "/var/lib/ooo-lifecycle/deploy-steps", "/var/lib/ooo-lifecycle/container-startup-config",
-                "/var/lib/ooo-lifecycle/container-startup", "/var/lib/config-data/ooo", "/var/lib/ooo-overcloud", check=False)
-        machine(name, "ip", "addr", "del", "198.18.0.250/32", "dev", "lo", check=False)
 
 
 @pytest.fixture(scope="module")
@@ -88,34 +64,6 @@ def test_rerun_changes_nothing_and_skips_every_step(deployed):
     for host in DEPLOYED + ["localhost"]:
         assert recap(again, host)["changed"] == 0, (host, again[-3000:])
     assert all(applied == "0/3" for applied, _note in summary(again).values())
-
-
-def plan_with_failing_step_3():
-    defaults = yaml.safe_load((TOP / "roles" / "plan" / "defaults" / "main.yml").read_text())
-    services = defaults["plan_service_definitions"]
-    services["keystone"]["containers"]["step_3"]["step3_failure"] = {"image": REMOTE_IMAGE, "detach": False, "start_order": 2,
-                                                                     "command": ["sh", "-c", "exit 3"]}
-    return services
-
-
-def test_failed_step_stops_everyone_and_a_rerun_resumes_there(deployed):
-    # The fleet is as the first runs left it: overcloud_fleet=false skips re-enrolling it.
-    # The validation groups are tested above; here only the steps matter.
-    quick = {"overcloud_fleet": False, "overcloud_validations": False}
-    rc, output = run_playbook("overcloud_deploy.yml", "-e", json.dumps(dict(quick, plan_service_definitions=plan_with_failing_step_3())),
-                              check=False)
-    assert rc != 0
-    assert "step3_failure" in output
-    assert recap(output, "controller-0")["failed"] == 1
-    # No machine went on to step 4: any_errors_fatal stopped the run at step 3 everywhere.
-    assert "Apply and validate step 4" not in output
-    # Back to the plan without the failure: steps 1 and 2 are skipped by their markers, step 3 is applied again
-    # (its failed one-shot removed), 4 and 5 validate as they are.
-    _rc, resumed = run_playbook("overcloud_deploy.yml", "-e", json.dumps(quick))
-    rows = summary(resumed)
-    assert rows[1][0] == "0/3" and rows[2][0] == "0/3", rows
-    assert rows[3][0] == "1/3", "only the controller's step 3 changed"
-    assert "step3_failure" not in containers("controller-0")
 
 
 def test_the_overcloud_answers_through_the_vip_and_keeps_its_secrets(deployed, lab):
