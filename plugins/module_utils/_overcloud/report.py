@@ -9,7 +9,7 @@ from __future__ import annotations
 
 def step_rows(steps, step_times, start_at_step):
     """One row per step: when it started on the first machine, how long until the last one finished, on how many
-    machines it applied a change out of how many ran it; a step no machine ran says why.
+    machines it was applied (not skipped by its marker) out of how many ran it; a step no machine ran says why.
 
     ``step_times`` is {machine: {"1": {"started": t, "finished": t, "status": "applied" | "skipped" | ...}}}.
     """
