@@ -44,4 +44,5 @@ bench: bootstrap
 	python benchmarks/bench_heat_noop.py
 	python benchmarks/bench_network_config.py
 	python benchmarks/bench_multicloud.py
+	python benchmarks/bench_ironic_power_sync.py
 	python benchmarks/undercloud_memory.py
