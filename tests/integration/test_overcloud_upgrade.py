@@ -13,17 +13,15 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import container_ids, machine, run_playbook
+from conftest import DEPLOYED, RELEASE_FACT, container_ids, machine, run_playbook
 
 NEXT = "198.18.0.1:8787/ooo/services:2027.1"
-FACT = "/etc/ansible/facts.d/ooo.fact"
 JAVELIN = "/var/lib/ooo-undercloud/javelin.json"
-DEPLOYED = ["controller-0", "compute-0", "compute-2"]
 QUICK = {"overcloud_validations": False}
 
 
 def release(host):
-    return json.loads(machine(host, "cat", FACT).stdout)["release"]
+    return json.loads(machine(host, "cat", RELEASE_FACT).stdout)["release"]
 
 
 def state():
@@ -66,8 +64,8 @@ def test_guard_refuses_before_any_change(next_image, target, image, expected):
 
 
 def test_guard_refuses_mixed_releases(next_image):
-    original = machine("compute-2", "cat", FACT).stdout
-    machine("compute-2", "sh", "-c", "sed -i 's/2026.2/2026.1/' " + FACT)
+    original = machine("compute-2", "cat", RELEASE_FACT).stdout
+    machine("compute-2", "sh", "-c", "sed -i 's/2026.2/2026.1/' " + RELEASE_FACT)
     try:
         before = state()
         rc, output = upgrade("2027.1", check=False)
@@ -77,7 +75,7 @@ def test_guard_refuses_mixed_releases(next_image):
         assert "bring every machine to one release before a major upgrade" in flat
         assert state() == before
     finally:
-        subprocess.run(["podman", "exec", "-i", "ooo-lab-compute-2", "sh", "-c", "cat > " + FACT], input=original, text=True, check=True)
+        subprocess.run(["podman", "exec", "-i", "ooo-lab-compute-2", "sh", "-c", "cat > " + RELEASE_FACT], input=original, text=True, check=True)
     assert release("compute-2") == "2026.2"
 
 
