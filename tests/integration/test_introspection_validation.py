@@ -148,6 +148,25 @@ def test_inventory_info_requires_inspection(conn, lab):
         conn.baremetal.delete_node(node.id)
 
 
+def test_node_info_lists_what_ironic_has_and_no_bmc_credential(conn, lab):
+    listed, output = run_module("ooo.lifecycle.baremetal_node_info", {"cloud": "undercloud"}, raw=True)
+    assert not listed.get("failed") and listed["changed"] is False, listed
+    ironic = sorted(conn.baremetal.nodes(details=True), key=lambda n: n.name or n.id)
+    assert [n["name"] for n in listed["nodes"]] == [n.name or n.id for n in ironic]
+    by_name = dict((n["name"], n) for n in listed["nodes"])
+    for node in ironic:
+        entry = by_name[node.name or node.id]
+        assert (entry["uuid"], entry["provision_state"], entry["power_state"], entry["maintenance"]) == (
+            node.id, node.provision_state, node.power_state, bool(node.is_maintenance))
+    assert by_name["compute-1"]["profile"] == "compute" and by_name["controller-0"]["profile"] == "controller"
+    # Nothing of a node's driver_info (the BMC's address, user and password) is returned.
+    assert "driver_info" not in output and "redfish_password" not in output and "redfish_username" not in output
+    named = run_module("ooo.lifecycle.baremetal_node_info", {"cloud": "undercloud", "nodes": ["controller-0", "compute-0"]})
+    assert [n["name"] for n in named["nodes"]] == ["controller-0", "compute-0"]
+    unknown = run_module("ooo.lifecycle.baremetal_node_info", {"cloud": "undercloud", "nodes": ["compute-0", "no-such-node"]})
+    assert unknown["failed"] and "Unknown node(s): no-such-node" in unknown["msg"]
+
+
 def test_quarantined_node_is_left_out_of_provide_and_rerun_changes_nothing(conn, lab):
     states = dict((n.name, n.provision_state) for n in conn.baremetal.nodes(details=True) if n.name in LAB_NODES)
     # The deployment's machines are active (Ironic deployed them), the black sheep stays manageable.

@@ -38,6 +38,16 @@ def list_nodes(conn, idents=None):
     return out
 
 
+def node_entry(node):
+    """Pure: what the deployment and the validations need to know of one node (an openstacksdk Node, details), as a
+    dict: never its driver_info (BMC credentials)."""
+    return {"name": node.name or node.id, "uuid": node.id, "provision_state": node.provision_state,
+            "power_state": node.power_state, "maintenance": bool(node.is_maintenance),
+            "maintenance_reason": node.maintenance_reason or "", "last_error": node.last_error or "",
+            "profile": profile_of(node.properties) or "", "resource_class": node.resource_class or "",
+            "traits": sorted(node.traits or []), "instance_uuid": node.instance_id or ""}
+
+
 def _one(conn, node):
     entry = {"name": node.name or node.id, "uuid": node.id, "provision_state": node.provision_state,
              "maintenance": bool(node.is_maintenance), "maintenance_reason": node.maintenance_reason,

@@ -19,7 +19,7 @@ USABLE_STATES = ("active", "available")
 def choose(nodes, role_counts, profiles=None, hosts=None, remove=None, before=None):
     """{role: [machine, ...]} for every role of role_counts (in its order).
 
-    nodes: [{name, state, maintenance, profile}] from Ironic; profiles: {role: profile} (default the role's name in
+    nodes: [{name, provision_state, maintenance, profile}] from Ironic (baremetal_node_info); profiles: {role: profile} (default the role's name in
     lower case); hosts: the inventory's host names (None: no restriction); remove: machines leaving the overcloud;
     before: {role: [machine, ...]} as the last deployment recorded it.
     """
@@ -28,12 +28,12 @@ def choose(nodes, role_counts, profiles=None, hosts=None, remove=None, before=No
     taken, chosen = set(), {}
     for role, count in role_counts.items():
         profile = profiles.get(role, role.lower())
-        usable = [n for n in nodes if n.get("profile") == profile and not n.get("maintenance") and n.get("state") in USABLE_STATES
+        usable = [n for n in nodes if n.get("profile") == profile and not n.get("maintenance") and n.get("provision_state") in USABLE_STATES
                   and (hosts is None or n["name"] in hosts) and n["name"] not in remove and n["name"] not in taken]
         names = [n["name"] for n in usable]
         kept = [name for name in before.get(role) or [] if name in names]
-        active = [n["name"] for n in usable if n["state"] == "active" and n["name"] not in kept]
-        free = [n["name"] for n in usable if n["state"] == "available" and n["name"] not in kept]
+        active = [n["name"] for n in usable if n["provision_state"] == "active" and n["name"] not in kept]
+        free = [n["name"] for n in usable if n["provision_state"] == "available" and n["name"] not in kept]
         chosen[role] = (kept + active + free)[:int(count)]
         taken.update(chosen[role])
     return chosen
@@ -56,10 +56,10 @@ def not_enough(nodes, role_counts, profiles=None):
     for role, count in role_counts.items():
         profile = profiles.get(role, role.lower())
         mine = [n for n in nodes if n.get("profile") == profile]
-        usable = [n for n in mine if n.get("state") in USABLE_STATES and not n.get("maintenance")]
+        usable = [n for n in mine if n.get("provision_state") in USABLE_STATES and not n.get("maintenance")]
         if len(usable) >= int(count):
             continue
-        unusable = ["%s (%s%s)" % (n["name"], n.get("state"), ", maintenance" if n.get("maintenance") else "") for n in mine if n not in usable]
+        unusable = ["%s (%s%s)" % (n["name"], n.get("provision_state"), ", maintenance" if n.get("maintenance") else "") for n in mine if n not in usable]
         out.append("role %s needs %s nodes with profile %s, %d usable (%s)%s; enroll and provide more nodes "
                    "(playbooks/baremetal_provide.yml), fix the quarantined ones, or lower the count"
                    % (role, count, profile, len(usable), ", ".join(n["name"] for n in usable) or "none",
@@ -69,8 +69,8 @@ def not_enough(nodes, role_counts, profiles=None):
 
 def failed(nodes):
     """Each node in a failed state, with Ironic's last error (the ironic-nodes-healthy validation)."""
-    return ["node %s is in %s%s" % (n["name"], n["state"], ": %s" % n["last_error"] if n.get("last_error") else "")
-            for n in nodes if n.get("state") in FAILED_STATES]
+    return ["node %s is in %s%s" % (n["name"], n["provision_state"], ": %s" % n["last_error"] if n.get("last_error") else "")
+            for n in nodes if n.get("provision_state") in FAILED_STATES]
 
 
 def internal_ips(ctlplane_cidr, internal_cidr, ctlplane_ips):

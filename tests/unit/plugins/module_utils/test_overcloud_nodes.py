@@ -5,11 +5,11 @@ import pytest
 from ansible_collections.ooo.lifecycle.plugins.module_utils._overcloud import nodes
 
 IRONIC = [
-    {"name": "compute-0", "state": "active", "maintenance": False, "profile": "compute"},
-    {"name": "compute-1", "state": "manageable", "maintenance": True, "profile": "compute"},
-    {"name": "compute-2", "state": "available", "maintenance": False, "profile": "compute"},
-    {"name": "compute-3", "state": "active", "maintenance": False, "profile": "compute"},
-    {"name": "controller-0", "state": "available", "maintenance": False, "profile": "controller"},
+    {"name": "compute-0", "provision_state": "active", "maintenance": False, "profile": "compute"},
+    {"name": "compute-1", "provision_state": "manageable", "maintenance": True, "profile": "compute"},
+    {"name": "compute-2", "provision_state": "available", "maintenance": False, "profile": "compute"},
+    {"name": "compute-3", "provision_state": "active", "maintenance": False, "profile": "compute"},
+    {"name": "controller-0", "provision_state": "available", "maintenance": False, "profile": "controller"},
 ]
 COUNTS = {"Controller": 1, "Compute": 2}
 
@@ -49,7 +49,7 @@ def test_not_enough_names_the_usable_and_the_unusable_nodes():
 
 
 def test_failed_nodes_carry_their_last_error():
-    broken = IRONIC + [{"name": "n9", "state": "deploy failed", "last_error": "checksum mismatch"}, {"name": "n8", "state": "error"}]
+    broken = IRONIC + [{"name": "n9", "provision_state": "deploy failed", "last_error": "checksum mismatch"}, {"name": "n8", "provision_state": "error"}]
     assert nodes.failed(broken) == ["node n9 is in deploy failed: checksum mismatch", "node n8 is in error"]
 
 
@@ -62,3 +62,22 @@ def test_internal_api_addresses_keep_the_host_part_of_the_ctlplane_address():
 def test_an_address_with_no_counterpart_on_the_internal_network_names_the_machine():
     with pytest.raises(ValueError, match="compute-9: its ctlplane address 198.18.1.20 has no counterpart"):
         nodes.internal_ips("198.18.0.0/23", "198.18.20.0/24", {"compute-9": "198.18.1.20"})
+
+
+def test_node_entry_is_what_baremetal_node_info_returns_and_never_the_bmc_credentials():
+    from types import SimpleNamespace
+    from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.inventory import node_entry
+    node = SimpleNamespace(name="compute-0", id="u-1", provision_state="active", power_state="power on",
+                           is_maintenance=None, maintenance_reason=None, last_error=None,
+                           properties={"capabilities": "boot_mode:bios,profile:compute"}, resource_class="baremetal",
+                           traits=["CUSTOM_B", "CUSTOM_A"], instance_id=None,
+                           driver_info={"redfish_password": "secret"})
+    entry = node_entry(node)
+    assert entry == {"name": "compute-0", "uuid": "u-1", "provision_state": "active", "power_state": "power on",
+                     "maintenance": False, "maintenance_reason": "", "last_error": "", "profile": "compute",
+                     "resource_class": "baremetal", "traits": ["CUSTOM_A", "CUSTOM_B"], "instance_uuid": ""}
+    assert "secret" not in repr(entry)
+    # What the deployment chooses machines by reads these entries as they are.
+    assert nodes.choose([entry], {"Compute": 1}) == {"Compute": ["compute-0"]}
+    nameless = node_entry(SimpleNamespace(**dict(vars(node), name=None, properties=None, traits=None)))
+    assert nameless["name"] == "u-1" and nameless["profile"] == "" and nameless["traits"] == []
