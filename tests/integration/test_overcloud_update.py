@@ -76,7 +76,7 @@ def test_missing_image_is_refused_before_anything_changes(lab):
 
 def test_a_probe_left_behind_is_stopped_and_never_writes_over_a_new_run(tmp_path):
     """What a killed update leaves: its probe still running. The next start stops it; each run has its own files."""
-    script = str(TOP / "roles" / "overcloud" / "files" / "vip_probe.py")
+    script = str(TOP / "roles" / "overcloud_update" / "files" / "vip_probe.py")
     pidfile, url = str(tmp_path / "probe.pid"), "http://127.0.0.1:9/"  # nothing listens on the discard port
     old = subprocess.Popen([sys.executable, script, "--out", str(tmp_path / "old"), "--stop-file", str(tmp_path / "old.stop"),
                             "--pid-file", pidfile, "--max-seconds", "600", url])
