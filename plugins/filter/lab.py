@@ -22,7 +22,7 @@ def lab_cloud_passwords(secure, names, length=24):
     out = {}
     for name in names:
         stored = (((clouds.get(name) or {}).get("auth")) or {}).get("password")
-        out[name] = stored if stored else "".join(secrets.choice(ALPHABET) for _ in range(int(length)))
+        out[name] = stored if stored else "".join(secrets.choice(ALPHABET) for dummy in range(int(length)))
     return out
 
 
