@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 venv=${OOO_VENV:-$top/.venv}
 
+# docker.io: the Docker engine for container_startup's docker runtime (scripts/dockerd.sh starts it without systemd).
 # iptables is only "suggested" by netavark, yet it needs it for the ctlplane network's NAT rules.
 apt_packages=(podman runc crun conmon catatonit netavark aardvark-dns iptables nftables uidmap slirp4netns fuse-overlayfs
   mmdebstrap mariadb-server rabbitmq-server docker-registry qemu-utils e2fsprogs curl util-linux
-  iproute2 iputils-ping make git python3-venv python3-dev gcc ipmitool skopeo busybox-static openssh-client)
+  iproute2 iputils-ping make git python3-venv python3-dev gcc ipmitool skopeo busybox-static openssh-client docker.io)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

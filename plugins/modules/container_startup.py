@@ -8,11 +8,12 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 ---
 module: container_startup
-short_description: Bring containers up from a paunch/TripleO startup config on podman, idempotently and in order
+short_description: Bring containers up from a paunch/TripleO startup config on podman or docker, idempotently and in order
 version_added: 0.1.0
 description:
   - Takes a startup config (container name to definition, in the paunch/TripleO format) and converges the podman
-    containers of one O(config_id) to it, with paunch semantics.
+    containers of one O(config_id) to it, with paunch semantics, on podman (its CLI) or docker (the Engine API through
+    the docker SDK), chosen with O(runtime). The plan, the hash and the labels are the same on both.
   - Every container is labelled C(config_id), C(managed_by), C(container_name), C(config_data) (its canonical definition)
     and C(ooo.config_hash), a hash of the definition and of the content of the configuration it bind-mounts from under
     O(hash_paths) (and of its env files). A container is recreated only when that hash changes, so a changed
@@ -21,16 +22,21 @@ description:
     O(managed_by) that the config no longer lists are removed; containers of another O(managed_by) are never touched.
   - Containers start by ascending C(start_order), concurrently within one order. A C(detach=false) container runs to
     completion and its exit code is checked against C(exit_codes) (default 0); its output is returned when it fails.
-    A container with a C(healthcheck) must become healthy (polled with C(podman healthcheck run), which works without
-    systemd) before the next order starts. The first failure stops the run; later orders are not started.
-  - All containers of the O(config_id) are read with one C(podman ps) call; a rerun with nothing to do makes no podman
-    write.
+    A container with a C(healthcheck) must become healthy (its test run in it, polled - C(podman healthcheck run), or
+    an exec of the test on docker; neither needs systemd) before the next order starts. The first failure stops the run; later orders are not started.
+  - All containers of the O(config_id) are read with one C(podman ps) call (one list call on docker); a rerun with
+    nothing to do makes no write.
+  - A config is managed by one runtime. When the other runtime already runs one of its containers for this
+    O(managed_by), the run is refused naming it, before anything is written.
+  - On docker, each reported command is the Engine API call the module makes, written as the docker CLI verb it stands
+    for (pull, rm, create, start, wait); C(create) carries the request body, with secret environment values as
+    C(***). Env files are read on the managed host into the body's environment, as the docker CLI does.
 author:
   - ooo.lifecycle developers (@ooo-lifecycle)
 attributes:
   check_mode:
     support: full
-    description: Returns the planned action and the exact commands per container; runs no podman write.
+    description: Returns the planned action and the exact commands per container; runs no container write.
   diff_mode:
     support: full
     description: Per container, the keys of the definition that changed (and the bind-mounted content).
@@ -95,8 +101,21 @@ options:
     description: The podman executable.
     type: str
     default: podman
+  runtime:
+    description: The container runtime - C(podman), or C(docker) (a Docker engine, reached at O(docker_host)).
+    type: str
+    default: podman
+    choices: [podman, docker]
+    version_added: 0.3.0
+  docker_host:
+    description:
+      - The Docker engine's address, for O(runtime=docker). Default the C(DOCKER_HOST) environment variable, else
+        C(unix:///var/run/docker.sock).
+    type: str
+    version_added: 0.3.0
 requirements:
-  - podman on the managed host
+  - podman on the managed host, for O(runtime=podman)
+  - a Docker engine and the docker Python SDK on the managed host, for O(runtime=docker)
 notes:
   - The image name is part of the hash, the image content is not (as with paunch) - pull a new tag, or change the
     config, to roll out a new image.
@@ -143,7 +162,7 @@ containers:
       type: list
       elements: str
     commands:
-      description: The podman commands run (or, in check mode, planned) for it.
+      description: The commands run (or, in check mode, planned) for it - podman argv, or docker API calls.
       type: list
       elements: list
     exit_code:
@@ -160,7 +179,7 @@ containers:
       type: float
 commands:
   description:
-    - Every podman write command run (or, in check mode, to be run), in order - pulls first, then removals, then each
+    - Every write command run (or, in check mode, to be run), in order - pulls first, then removals, then each
       start order. Check mode and apply build them with the same planner.
   returned: always
   type: list
@@ -178,7 +197,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-from ansible_collections.ooo.lifecycle.plugins.module_utils._containers import startup
+from ansible_collections.ooo.lifecycle.plugins.module_utils._containers import dockerapi, runtime, startup
 
 
 class StepFailed(Exception):
@@ -186,33 +205,17 @@ class StepFailed(Exception):
 
 
 class Runner(object):
-    def __init__(self, module):
+    def __init__(self, module, engine):
         self.module = module
         self.p = module.params
-        self.podman = self.p["podman"]
+        self.engine = engine
 
-    def run(self, argv, check_rc=False):
-        rc, out, err = self.module.run_command(argv)
+    def write(self, entry, kind, shown, payload, check_rc=True):
+        entry.setdefault("commands", []).append(shown)
+        rc, out, err = self.engine.execute(kind, payload)
         if check_rc and rc != 0:
-            raise StepFailed("%s failed (rc %d): %s" % (" ".join(argv[:3]), rc, (err or out).strip()[-2000:]))
+            raise StepFailed("%s failed (rc %d): %s" % (" ".join(shown[:3]), rc, (err or out).strip()[-2000:]))
         return rc, out, err
-
-    def write(self, entry, argv, check_rc=True):
-        entry.setdefault("commands", []).append(argv)
-        return self.run(argv, check_rc=check_rc)
-
-    def existing(self, names):
-        rc, out, err = self.run([self.podman, "ps", "--all", "--format", "json"])
-        if rc != 0:
-            self.module.fail_json(msg="Failed to list the podman containers: %s" % (err or out).strip())
-        found = {}
-        for item in json.loads(out or "[]"):
-            name = (item.get("Names") or [None])[0]
-            labels = item.get("Labels") or {}
-            if name in names or labels.get("config_id") == self.p["config_id"]:
-                found[name] = {"labels": labels, "running": item.get("State") == "running", "state": item.get("State"),
-                               "exit_code": item.get("ExitCode"), "id": item.get("Id")}
-        return found
 
     def oneshot_file(self):
         return os.path.join(self.p["state_dir"], "%s.json" % self.p["config_id"])
@@ -234,14 +237,15 @@ class Runner(object):
         os.replace(tmp, self.oneshot_file())
 
     def present(self, images):
-        """{image: bool} for the pull policy "missing" (a read: `podman image exists`)."""
+        """{image: bool} for the pull policy "missing" (a read)."""
         if self.p["pull"] != "missing":
             return {}
-        return dict((image, self.run([self.podman, "image", "exists", image])[0] == 0) for image in images)
+        return dict((image, self.engine.image_present(image)) for image in images)
 
     def pull(self, entry):
+        kind, shown, payload = self.engine.pull_step(entry["name"])
         try:
-            self.write(entry, [self.podman, "pull", entry["name"]])
+            self.write(entry, kind, shown, payload)
         except StepFailed as exc:
             return "image %s: %s" % (entry["name"], exc)
         return None
@@ -250,20 +254,18 @@ class Runner(object):
         deadline = time.monotonic() + self.p["healthcheck_timeout"]
         last = ""
         while True:
-            rc, out, err = self.run([self.podman, "healthcheck", "run", name])
-            if rc == 0:
+            healthy, last = self.engine.health_once(name)
+            if healthy:
                 entry["healthy"] = True
                 return
-            last = (out + err).strip()
-            state_rc, state, _err = self.run([self.podman, "container", "inspect", "--format", "{{.State.Status}}", name])
-            if state_rc == 0 and state.strip() not in ("running", "created"):
+            status, _code = self.engine.status(name)
+            if status not in ("running", "created"):
                 break
             if time.monotonic() > deadline:
                 break
             time.sleep(self.p["healthcheck_interval"])
         entry["healthy"] = False
-        _rc, logs, logs_err = self.run([self.podman, "logs", "--tail", "50", name])
-        entry["output"] = (logs + logs_err)[-4000:]
+        entry["output"] = self.engine.logs(name)[-4000:]
         raise StepFailed("container %s did not become healthy within %ss (last healthcheck: %s)"
                          % (name, self.p["healthcheck_timeout"], last or "unhealthy"))
 
@@ -271,14 +273,12 @@ class Runner(object):
         started = time.monotonic()
         name, canon = entry["name"], entry.get("canonical")
         try:
-            for kind, argv in startup.entry_commands(entry, self.p["config_id"], self.p["managed_by"], self.podman):
-                if kind != "run":
-                    self.write(entry, argv)
-                    if kind == "rm-after":
-                        self.record_oneshot(name, entry["hash"])
-                    continue
-                rc, out, err = self.write(entry, argv, check_rc=canon["detach"])
-                if not canon["detach"]:
+            for kind, shown, payload in entry.get("steps") or []:
+                exits = kind == self.engine.exit_step and not canon["detach"]
+                rc, out, err = self.write(entry, kind, shown, payload, check_rc=not exits)
+                if kind == "rm-after":
+                    self.record_oneshot(name, entry["hash"])
+                if exits:
                     entry["exit_code"] = rc
                     if rc not in (canon.get("exit_codes") or [0]):
                         entry["output"] = (out + err)[-4000:]
@@ -287,19 +287,18 @@ class Runner(object):
             if entry["action"] == "remove":
                 return entry
             if canon.get("detach", True) and entry["action"] != "none":
-                rc, state, _err = self.run([self.podman, "container", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name])
-                status, _sep, code = state.strip().partition(" ")
+                status, code = self.engine.status(name)
                 # "stopped" is what podman may say in the moment between the process's exit and "exited".
                 if status in ("exited", "stopped") and code == "0" and not canon.get("healthcheck"):
                     entry["exit_code"] = 0  # it did its job and ended cleanly (paunch's hello-world); not an error
-                elif rc != 0 or status != "running":
-                    _rc, logs, logs_err = self.run([self.podman, "logs", "--tail", "50", name])
-                    entry["output"] = (logs + logs_err)[-4000:]
+                elif status != "running":
+                    logs = self.engine.logs(name)
+                    entry["output"] = logs[-4000:]
                     raise StepFailed("container %s is %s (exit code %s) right after it was started: %s"
-                                     % (name, status or "gone", code or "?", (logs + logs_err).strip()[-500:]))
+                                     % (name, status or "gone", code or "?", logs.strip()[-500:]))
                 if canon.get("healthcheck"):
                     self.health(entry, name)
-        except StepFailed as exc:
+        except (StepFailed, runtime.RuntimeFailure) as exc:
             entry["failed"] = True
             entry["msg"] = str(exc)
         finally:
@@ -308,7 +307,7 @@ class Runner(object):
 
 
 def public(entry):
-    out = dict((k, v) for k, v in entry.items() if k not in ("canonical", "files_hash", "detach"))
+    out = dict((k, v) for k, v in entry.items() if k not in ("canonical", "files_hash", "detach", "steps"))
     out.setdefault("commands", [])
     return out
 
@@ -329,6 +328,8 @@ def main():
             pull=dict(type="str", default="missing", choices=["missing", "always", "never"]),
             state_dir=dict(type="path", default="/var/lib/ooo-lifecycle/container-startup"),
             podman=dict(type="str", default="podman"),
+            runtime=dict(type="str", default="podman", choices=["podman", "docker"]),
+            docker_host=dict(type="str"),
         ),
         supports_check_mode=True,
         required_one_of=[("config", "config_path")],
@@ -347,10 +348,23 @@ def main():
     if problems:
         module.fail_json(msg="Invalid startup config for %s: %s" % (p["config_id"], "; ".join(problems)), problems=problems,
                          names=names)
-    runner = Runner(module)
-    existing = runner.existing(set(p["config"]))
-    actions, problems = startup.plan(p["config"], existing, p["config_id"], p["managed_by"], p["hash_paths"],
-                                     cleanup=p["cleanup"], oneshot_done=runner.oneshot_done())
+    engine = runtime.make(module, p["runtime"], p["podman"], p["docker_host"])
+    runner = Runner(module, engine)
+    if p["runtime"] == "docker":
+        for name in names:
+            problems += ["container %s: %s (the docker runtime)" % (name, msg) for msg in dockerapi.problems(startup.canonical(p["config"][name]))]
+        if problems:
+            module.fail_json(msg="Invalid startup config for %s: %s" % (p["config_id"], "; ".join(problems)), problems=problems,
+                             names=names)
+    try:
+        existing = engine.containers(set(p["config"]), p["config_id"])
+        problems = runtime.other_runtime_claims(module, p["runtime"], names, p["config_id"], p["managed_by"], p["podman"],
+                                                p["docker_host"])
+    except runtime.RuntimeFailure as exc:
+        module.fail_json(msg=str(exc), names=names)
+    actions, plan_problems = startup.plan(p["config"], existing, p["config_id"], p["managed_by"], p["hash_paths"],
+                                          cleanup=p["cleanup"], oneshot_done=runner.oneshot_done())
+    problems += plan_problems
     if problems:
         module.fail_json(msg="Refusing to touch containers of %s: %s" % (p["config_id"], "; ".join(problems)), problems=problems,
                          names=names)
@@ -359,19 +373,24 @@ def main():
     for entry in todo:
         diff["before"][entry["name"]] = "absent" if entry["action"] in ("create", "run") else {"changed_keys": entry["changed_keys"]}
         diff["after"][entry["name"]] = "absent" if entry["action"] == "remove" else entry["action"]
-    # One plan for both modes: the pulls, then each entry's commands in apply's order (startup.sequence). Check mode
+    # One plan for both modes: the pulls, then each entry's steps in apply's order (startup.sequence). Check mode
     # reports them; apply runs them, and reports the ones it ran in that same order.
     images = sorted(set(a["canonical"]["image"] for a in todo if a["action"] in ("create", "recreate", "run")))
-    pulls = [{"name": image} for image in startup.images_to_pull(todo, p["pull"], runner.present(images))]
+    try:
+        pulls = [{"name": image} for image in startup.images_to_pull(todo, p["pull"], runner.present(images))]
+        for entry in todo:
+            entry["steps"] = engine.entry_steps(entry, p["config_id"], p["managed_by"])
+    except runtime.RuntimeFailure as exc:
+        module.fail_json(msg="Failed to plan %s: %s; nothing was changed" % (p["config_id"], exc), names=names)
 
     def commands():
         return [c for e in pulls + todo for c in e.get("commands", [])]
 
     if module.check_mode:
         for entry in pulls:
-            entry["commands"] = [[p["podman"], "pull", entry["name"]]]
+            entry["commands"] = [engine.pull_step(entry["name"])[1]]
         for entry in todo:
-            entry["commands"] = [argv for _kind, argv in startup.entry_commands(entry, p["config_id"], p["managed_by"], p["podman"])]
+            entry["commands"] = [shown for _kind, shown, _payload in entry["steps"]]
         module.exit_json(changed=bool(todo), containers=[public(a) for a in actions], commands=commands(), diff=diff, names=names)
     # Every image is made present before anything starts: a missing image fails the run with nothing changed.
     with ThreadPoolExecutor(max_workers=max(1, min(p["concurrency"], len(pulls) or 1))) as pool:

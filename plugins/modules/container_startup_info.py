@@ -11,7 +11,7 @@ module: container_startup_info
 short_description: What runs for a config_id - containers, their config hashes, state and health
 version_added: 0.1.0
 description:
-  - Lists the podman containers labelled with O(config_id) (and O(managed_by), when given), as
+  - Lists the containers (podman's, or a Docker engine's with O(runtime=docker)) labelled with O(config_id) (and O(managed_by), when given), as
     M(ooo.lifecycle.container_startup) made them, with their config hash, state, exit code, start time and health.
   - With O(check_health=true) the healthcheck of each running container that has one is run now.
 author:
@@ -31,15 +31,28 @@ options:
     description: Only containers with this managed_by label.
     type: str
   check_health:
-    description: Run the healthcheck of running containers that have one, instead of reporting podman's last status.
+    description: Run the healthcheck of running containers that have one, instead of reporting the runtime's last status.
     type: bool
     default: false
   podman:
     description: The podman executable.
     type: str
     default: podman
+  runtime:
+    description: The container runtime - C(podman), or C(docker) (a Docker engine, reached at O(docker_host)).
+    type: str
+    default: podman
+    choices: [podman, docker]
+    version_added: 0.3.0
+  docker_host:
+    description:
+      - The Docker engine's address, for O(runtime=docker). Default the C(DOCKER_HOST) environment variable, else
+        C(unix:///var/run/docker.sock).
+    type: str
+    version_added: 0.3.0
 requirements:
-  - podman on the managed host
+  - podman on the managed host, for O(runtime=podman)
+  - a Docker engine and the docker Python SDK on the managed host, for O(runtime=docker)
 '''
 
 EXAMPLES = r'''
@@ -69,7 +82,7 @@ containers:
       description: Image.
       type: str
     state:
-      description: podman's state (running, exited, created...).
+      description: The runtime's state (running, exited, created...).
       type: str
     exit_code:
       description: Exit code, for a stopped container.
@@ -82,9 +95,8 @@ containers:
       type: str
 '''
 
-import json
-
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
+from ansible_collections.ooo.lifecycle.plugins.module_utils._containers import runtime
 from ansible_collections.ooo.lifecycle.plugins.module_utils._containers.startup import HASH_LABEL
 
 
@@ -95,32 +107,27 @@ def main():
             managed_by=dict(type="str"),
             check_health=dict(type="bool", default=False),
             podman=dict(type="str", default="podman"),
+            runtime=dict(type="str", default="podman", choices=["podman", "docker"]),
+            docker_host=dict(type="str"),
         ),
         supports_check_mode=True,
     )
     p = module.params
-    argv = [p["podman"], "ps", "--all", "--format", "json", "--filter",
-            "label=config_id=%s" % p["config_id"] if p["config_id"] else "label=config_id"]
-    if p["managed_by"]:
-        argv += ["--filter", "label=managed_by=%s" % p["managed_by"]]
-    rc, out, err = module.run_command(argv)
-    if rc != 0:
-        module.fail_json(msg="Failed to list the podman containers: %s" % (err or out).strip(), cmd=argv)
+    engine = runtime.make(module, p["runtime"], p["podman"], p["docker_host"])
+    try:
+        found = engine.containers(set(), p["config_id"])
+    except runtime.RuntimeFailure as exc:
+        module.fail_json(msg=str(exc))
     containers = {}
-    for item in json.loads(out or "[]"):
-        name = (item.get("Names") or ["?"])[0]
-        labels = item.get("Labels") or {}
-        status = item.get("Status") or ""
-        health = "none"
-        for word in ("healthy", "unhealthy", "starting"):
-            if "(%s)" % word in status:
-                health = word
+    for name, item in sorted(found.items()):
+        labels = item["labels"]
+        if p["managed_by"] and labels.get("managed_by") != p["managed_by"]:
+            continue
         entry = {"config_id": labels.get("config_id"), "managed_by": labels.get("managed_by"),
-                 "config_hash": labels.get(HASH_LABEL), "image": item.get("Image"), "state": item.get("State"),
-                 "exit_code": item.get("ExitCode"), "started_at": item.get("StartedAt"), "health": health}
-        if p["check_health"] and item.get("State") == "running" and health != "none":
-            hrc, _hout, _herr = module.run_command([p["podman"], "healthcheck", "run", name])
-            entry["health"] = "healthy" if hrc == 0 else "unhealthy"
+                 "config_hash": labels.get(HASH_LABEL), "image": item.get("image"), "state": item.get("state"),
+                 "exit_code": item.get("exit_code"), "started_at": item.get("started_at"), "health": item.get("health") or "none"}
+        if p["check_health"] and item.get("state") == "running" and entry["health"] != "none":
+            entry["health"] = "healthy" if engine.health_once(name)[0] else "unhealthy"
         containers[name] = entry
     module.exit_json(changed=False, containers=containers)
 
