@@ -1,12 +1,15 @@
-"""Benchmark: 50 containers from one startup config on this host's podman - first converge and a no-op rerun.
+"""Benchmark: 50 containers from one startup config on this host's podman and on a Docker engine - first converge
+and a no-op rerun.
 
-Ours: one `ooo.lifecycle.container_startup` task.
+Ours: one `ooo.lifecycle.container_startup` task (runtime podman, then runtime docker).
 Loop: `containers.podman.podman_container` in a loop, one item per container (containers.podman from the
-`ansible` package), with the same names, image, command, environment and labels.
+`ansible` package), with the same names, image, command, environment and labels; on docker,
+`community.docker.docker_container` in a loop (also from the `ansible` package).
 paunch: `paunch apply` (paunch 7.0.4 from PyPI, in .work/bench-paunch), the tool TripleO used; whether it
 still runs against today's podman is part of the result.
 
-Image: localhost/ooo-busybox:latest (scripts/busybox_image.sh). All three in one run, each cleaned up after.
+Image: localhost/ooo-busybox:latest (scripts/busybox_image.sh, loaded into the Docker engine that scripts/dockerd.sh
+starts). All in one run, each cleaned up after.
 
     python benchmarks/bench_container_startup.py [--containers 50]
 """
@@ -31,9 +34,10 @@ def config(prefix, count):
                 for i in range(count))
 
 
-def ours_playbook(prefix, count):
+def ours_playbook(prefix, count, runtime="podman"):
     return [{"name": "ours", "hosts": "localhost", "gather_facts": False, "tasks": [
-        {"name": "Start", "ooo.lifecycle.container_startup": {"config_id": prefix, "config": config(prefix, count), "concurrency": 4}}]}]
+        {"name": "Start", "ooo.lifecycle.container_startup": {"config_id": prefix, "config": config(prefix, count), "concurrency": 4,
+                                                               "runtime": runtime}}]}]
 
 
 def loop_playbook(prefix, count):
@@ -44,15 +48,23 @@ def loop_playbook(prefix, count):
             "network": "none", "state": "started", "label": {"config_id": prefix, "managed_by": "bench"}}}]}]
 
 
-def cleanup(prefix):
-    ids = subprocess.run(["podman", "ps", "-aq", "--filter", "name=^%s-" % prefix], capture_output=True, text=True, check=False).stdout.split()
+def docker_loop_playbook(prefix, count):
+    items = [{"name": name, "env": spec["environment"]} for name, spec in sorted(config(prefix, count).items())]
+    return [{"name": "loop", "hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "Start", "loop": items, "community.docker.docker_container": {
+            "name": "{{ item.name }}", "image": IMAGE, "command": ["sleep", "3600"], "env": "{{ item.env }}", "stop_signal": "KILL",
+            "network_mode": "none", "state": "started", "labels": {"config_id": prefix, "managed_by": "bench"}}}]}]
+
+
+def cleanup(prefix, cli="podman"):
+    ids = subprocess.run([cli, "ps", "-aq", "--filter", "name=^%s-" % prefix], capture_output=True, text=True, check=False).stdout.split()
     if ids:
-        subprocess.run(["podman", "rm", "-f", "-t", "0"] + ids, capture_output=True, check=False)
+        subprocess.run([cli, "rm", "-f"] + ids, capture_output=True, check=False)
 
 
-def running(prefix):
-    out = subprocess.run(["podman", "ps", "--format", "json", "--filter", "name=^%s-" % prefix], capture_output=True, text=True, check=False).stdout
-    return len(json.loads(out or "[]"))
+def running(prefix, cli="podman"):
+    out = subprocess.run([cli, "ps", "-q", "--filter", "name=^%s-" % prefix], capture_output=True, text=True, check=False).stdout
+    return len(out.split())
 
 
 def ensure_paunch():
@@ -85,17 +97,25 @@ def main():
     subprocess.run(["bash", str(TOP / "scripts" / "busybox_image.sh")], check=True, capture_output=True)
     colls = "%s:%s" % (TOP / ".collections", PEER_COLLECTIONS)
     python = VENV / "bin" / "python"
+    subprocess.run(["bash", str(TOP / "scripts" / "dockerd.sh")], check=True, capture_output=True)
+    subprocess.run("podman save %s | docker load" % IMAGE, shell=True, check=True, capture_output=True)
     times = {}
-    for who in ("ours", "loop"):
+    books = {"ours": lambda prefix: ours_playbook(prefix, args.containers),
+             "loop": lambda prefix: loop_playbook(prefix, args.containers),
+             "ours-docker": lambda prefix: ours_playbook(prefix, args.containers, "docker"),
+             "loop-docker": lambda prefix: docker_loop_playbook(prefix, args.containers)}
+    for who, book_of in books.items():
         prefix = "bench-%s" % who
-        cleanup(prefix)
-        book = ours_playbook(prefix, args.containers) if who == "ours" else loop_playbook(prefix, args.containers)
+        cli = "docker" if who.endswith("docker") else "podman"
+        cleanup(prefix, cli)
+        book = book_of(prefix)
         first = run(book, python, colls)
-        up = running(prefix)
+        up = running(prefix, cli)
         rerun = run(book, python, colls)
         times[who] = (first[0], rerun[0], rerun[1])
-        print("%-6s first converge %.1fs (%d running), no-op rerun %.2fs (%d changed)" % (who, first[0], up, rerun[0], rerun[1]), flush=True)
-        cleanup(prefix)
+        print("%-11s first converge %.1fs (%d running), no-op rerun %.2fs (%d changed)" % (who, first[0], up, rerun[0], rerun[1]),
+              flush=True)
+        cleanup(prefix, cli)
     prefix = "bench-paunch"
     cleanup(prefix)
     try:
@@ -113,8 +133,10 @@ def main():
     cleanup(prefix)
     print()
     print("containers=%d" % args.containers)
-    print("first converge: loop/ours %.1fx   no-op rerun: loop/ours %.1fx (ours %.2fs)" % (
+    print("podman: first converge: loop/ours %.1fx   no-op rerun: loop/ours %.1fx (ours %.2fs)" % (
         times["loop"][0] / times["ours"][0], times["loop"][1] / times["ours"][1], times["ours"][1]))
+    print("docker: first converge: loop/ours %.1fx   no-op rerun: loop/ours %.1fx (ours %.2fs)" % (
+        times["loop-docker"][0] / times["ours-docker"][0], times["loop-docker"][1] / times["ours-docker"][1], times["ours-docker"][1]))
     if "paunch" in times:
         print("paunch/ours: first %.1fx, rerun %.1fx" % (times["paunch"][0] / times["ours"][0], times["paunch"][1] / times["ours"][1]))
 
