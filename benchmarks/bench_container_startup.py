@@ -36,8 +36,8 @@ def config(prefix, count):
 
 def ours_playbook(prefix, count, runtime="podman"):
     return [{"name": "ours", "hosts": "localhost", "gather_facts": False, "tasks": [
-        {"name": "Start", "ooo.lifecycle.container_startup": {"config_id": prefix, "config": config(prefix, count), "concurrency": 4,
-                                                               "runtime": runtime}}]}]
+        {"name": "Start", "ooo.lifecycle.container_startup": {
+            "config_id": prefix, "config": config(prefix, count), "concurrency": 4, "runtime": runtime}}]}]
 
 
 def loop_playbook(prefix, count):

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._containers.health import problems
@@ -43,7 +44,28 @@ def container_step_conflicts(paths, steps):
     return out
 
 
+TESTINFRA_REPORT = "OOO-TESTINFRA-REPORT: "
+
+
+def testinfra_problems(result):
+    """The failed checks of a step's testinfra run (roles/overcloud_common/tasks/testinfra.yml), from the report line
+    its plugin prints: 'FILE: CHECK: what it said' each. A run that printed no report (pytest or testinfra missing, a
+    crash) is one problem, with the end of its output and the fix."""
+    lines = [line for line in (result.get("stdout_lines") or []) if line.startswith(TESTINFRA_REPORT)]
+    if not lines:
+        tail = ((result.get("stderr") or "") + (result.get("stdout") or "") or result.get("msg") or "").strip().splitlines()[-3:]
+        return ["the testinfra checks did not run (rc %s): %s; the controller needs pytest-testinfra in the Python that runs "
+                "Ansible (requirements.txt; execution-environment.yml for AWX)" % (result.get("rc"), " | ".join(tail) or "no output")]
+    report = json.loads(lines[-1][len(TESTINFRA_REPORT):])
+    out = ["%s: %s" % (f["check"], f["message"]) for f in report.get("failed") or []]
+    if not out and result.get("rc") not in (0, None):
+        out.append("the testinfra run ended with rc %s after %d checks: %s" % (
+            result.get("rc"), report.get("checks", 0), " | ".join((result.get("stdout") or "").strip().splitlines()[-3:])))
+    return out
+
+
 class FilterModule(object):
     def filters(self):
         return {"container_problems": container_problems, "container_host_problems": container_host_problems,
-                "ooo_duplicates": ooo_duplicates, "container_step_conflicts": container_step_conflicts}
+                "ooo_duplicates": ooo_duplicates, "container_step_conflicts": container_step_conflicts,
+                "testinfra_problems": testinfra_problems}

@@ -4,14 +4,12 @@ The scenario tests before it leave the overcloud upgraded to the next release (t
 and out, updated; the README's main command (`make lab`) must still run after the README's test command
 (`make test`). So the suite ends as an operator would start over: every deployment container, config, marker, data
 directory and release fact removed from the machines (Ironic keeps them deployed from the golden image), then the
-deployment of the lab's release from nothing, once with a plan whose step 3 fails, and again with the lab's plan,
-which resumes at step 3. scripts/test.sh runs this file alone, last.
+deployment of the lab's release from nothing, once with an operator's testinfra check that fails step 3's validation
+on the controller, and again without it, which resumes at step 3. scripts/test.sh runs this file alone, last.
 """
 import json
 
-import yaml
-
-from conftest import DEPLOYED, RELEASE_FACT, TOP, containers, machine, recap, run_playbook, summary, undeploy
+from conftest import DEPLOYED, RELEASE_FACT, containers, machine, recap, run_playbook, summary, undeploy
 
 RELEASE = "2026.2"
 REMOTE_IMAGE = "198.18.0.1:8787/ooo/services:" + RELEASE
@@ -20,35 +18,43 @@ REMOTE_IMAGE = "198.18.0.1:8787/ooo/services:" + RELEASE
 QUICK = {"overcloud_fleet": False, "overcloud_validations": False}
 
 
-def plan_with_failing_step_3():
-    defaults = yaml.safe_load((TOP / "roles" / "plan" / "defaults" / "main.yml").read_text())
-    services = defaults["plan_service_definitions"]
-    services["keystone"]["containers"]["step_3"]["step3_failure"] = {"image": REMOTE_IMAGE, "detach": False, "start_order": 2,
-                                                                     "command": ["sh", "-c", "exit 3"]}
-    return services
+FAILING_CHECK = '''
+def test_the_operator_approved_this_machine(host, ooo):
+    assert host.file("/etc/ooo-operator-approved").exists, (
+        "/etc/ooo-operator-approved is missing on %s; approve the machine, then run again" % ooo["host"])
+'''
 
 
-def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_lab_run_made_it():
+def failing_checks(tmp_path):
+    """An operator's testinfra check for the controllers' step 3 that fails (overcloud_testinfra_dirs)."""
+    step3 = tmp_path / "checks" / "Controller" / "step_3"
+    step3.mkdir(parents=True)
+    (step3 / "test_approved.py").write_text(FAILING_CHECK)
+    return str(tmp_path / "checks")
+
+
+def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_lab_run_made_it(tmp_path):
     undeploy()
     for host in DEPLOYED:
         assert machine(host, "test", "-e", RELEASE_FACT, check=False).returncode != 0, host
 
-    failing = dict(QUICK, overcloud_sanity=False, plan_service_definitions=plan_with_failing_step_3())
+    # Step 3 fails its validation on the controller: an operator's testinfra check (the step's containers are fine).
+    failing = dict(QUICK, overcloud_sanity=False, overcloud_testinfra_dirs=[failing_checks(tmp_path)])
     rc, output = run_playbook("overcloud_deploy.yml", "-e", json.dumps(failing), check=False)
     assert rc != 0
-    assert "step3_failure" in output
+    assert ("step 3 on controller-0 does not validate: test_approved.py: test_the_operator_approved_this_machine: "
+            "/etc/ooo-operator-approved is missing on controller-0; approve the machine, then run again") in output, output[-3000:]
     assert recap(output, "controller-0")["failed"] == 1
+    assert recap(output, "compute-0")["failed"] == 0 and recap(output, "compute-2")["failed"] == 0
     # No machine went on to step 4: any_errors_fatal stopped the run at step 3 everywhere.
     assert "Apply and validate step 4" not in output
 
-    # Back to the lab's plan: steps 1 and 2 are skipped by their markers; no machine recorded step 3 (the failure
-    # stopped every machine at that task), so step 3 runs again everywhere (the controller's failed one-shot removed);
-    # 4 and 5 are brought up from nothing.
+    # Without that check: steps 1 and 2 are skipped by their markers; no machine recorded step 3 (the failure stopped
+    # every machine at that task), so step 3 runs again everywhere; 4 and 5 are brought up from nothing.
     _rc, resumed = run_playbook("overcloud_deploy.yml", "-e", json.dumps(QUICK))
     rows = summary(resumed)
     assert rows[1][0] == "0/3" and rows[2][0] == "0/3", rows
     assert rows[3][0] == "3/3" and rows[4][0] == "3/3" and rows[5][0] == "3/3", rows
-    assert "step3_failure" not in containers("controller-0")
     assert "sanity:token=PASSED" in resumed and "sanity:image-upload-list=PASSED" in resumed
 
     # As the lab run made it: the lab's release on every machine, its image in every deployment container, running.
