@@ -9,7 +9,7 @@ on the controller, and again without it, which resumes at step 3. scripts/test.s
 """
 import json
 
-from conftest import DEPLOYED, RELEASE_FACT, containers, machine, recap, run_playbook, summary, undeploy
+from conftest import DEPLOYED, RELEASE_FACT, TOP, containers, machine, recap, run_playbook, summary, undeploy
 
 RELEASE = "2026.2"
 REMOTE_IMAGE = "198.18.0.1:8787/ooo/services:" + RELEASE
@@ -49,9 +49,11 @@ def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_
     # No machine went on to step 4: any_errors_fatal stopped the run at step 3 everywhere.
     assert "Apply and validate step 4" not in output
 
-    # Without that check: steps 1 and 2 are skipped by their markers; no machine recorded step 3 (the failure stopped
-    # every machine at that task), so step 3 runs again everywhere; 4 and 5 are brought up from nothing.
-    _rc, resumed = run_playbook("overcloud_deploy.yml", "-e", json.dumps(QUICK))
+    # Without that check, with the documented example checks instead (they run, and pass): steps 1 and 2 are skipped
+    # by their markers; no machine recorded step 3 (the failure stopped every machine at that task), so step 3 runs
+    # again everywhere; 4 and 5 are brought up from nothing.
+    examples = dict(QUICK, overcloud_testinfra_dirs=[str(TOP / "docs" / "examples" / "testinfra")])
+    _rc, resumed = run_playbook("overcloud_deploy.yml", "-e", json.dumps(examples))
     rows = summary(resumed)
     assert rows[1][0] == "0/3" and rows[2][0] == "0/3", rows
     assert rows[3][0] == "3/3" and rows[4][0] == "3/3" and rows[5][0] == "3/3", rows
