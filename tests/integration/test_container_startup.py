@@ -5,8 +5,9 @@ import subprocess
 import uuid
 
 import pytest
+import yaml
 
-from conftest import TOP, run_module
+from conftest import TOP, VENV_BIN, ansible_env, recap, run_module
 
 MODULE = "ooo.lifecycle.container_startup"
 IMAGE = "localhost/ooo-busybox:latest"
@@ -321,7 +322,6 @@ PAUNCH = TOP / "tests" / "integration" / "files" / "paunch"
 
 @pytest.mark.parametrize("example", ["hello-world.yml", "hello1-hello2.yml"])
 def test_paunch_readme_examples_run_unchanged(rt, config_id, example):
-    import yaml
     text = (PAUNCH / example).read_text().replace("hello-world", IMAGE)  # no registry here: the local test image stands in
     config = dict(("%s-%s" % (config_id, name), spec) for name, spec in yaml.safe_load(text).items())
     first, second, third, fourth = four(rt, {"config_id": config_id, "config": config})
@@ -370,3 +370,41 @@ def test_a_config_the_other_runtime_runs_is_refused_naming_it(busybox, docker_en
     finally:
         podman.remove(cid)
         docker.remove(cid)
+
+
+def test_the_role_brings_steps_up_on_a_docker_engine_and_rerun_changes_nothing(busybox, docker_engine, tmp_path):
+    """roles/container_manage with container_manage_runtime docker, on this host: TripleO's step layout, each step
+    done before the next, a rerun with changed=0."""
+    cid = "t%s" % uuid.uuid4().hex[:8]
+    steps = {"step_1": {"%s-db-init" % cid: {"image": IMAGE, "detach": False, "command": ["sh", "-c", "echo schema ready"]}},
+             "step_2": {"%s-api" % cid: service(cid, 0, healthcheck={"test": "test -e /proc/1"}),
+                        "%s-sidecar" % cid: service(cid, 1)}}
+    for step, config in steps.items():
+        (tmp_path / "config" / step).mkdir(parents=True)
+        for name, spec in config.items():
+            (tmp_path / "config" / step / ("%s.json" % name)).write_text(json.dumps(spec))
+    book = tmp_path / "manage.yml"
+    book.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "Bring the steps up", "ansible.builtin.include_role": {"name": "ooo.lifecycle.container_manage"},
+         "vars": {"container_manage_config_dir": str(tmp_path / "config"), "container_manage_steps": [1, 2],
+                  "container_manage_config_id_prefix": "%s_step" % cid, "container_manage_runtime": "docker",
+                  "container_manage_healthcheck_timeout": 30}}]}]))
+    docker = Runtime("docker")
+
+    def run():
+        proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), str(book)], cwd=TOP, env=ansible_env(), capture_output=True,
+                              text=True, timeout=600, check=False)
+        return proc.returncode, proc.stdout + proc.stderr
+
+    try:
+        rc, output = run()
+        assert rc == 0, output[-4000:]
+        step1, step2 = docker.containers("%s_step1" % cid), docker.containers("%s_step2" % cid)
+        assert step1["%s-db-init" % cid]["ExitCode"] == 0
+        assert step2["%s-api" % cid]["State"] == "running" and step2["%s-sidecar" % cid]["State"] == "running"
+        assert Runtime("podman").containers("%s_step2" % cid) == {}
+        rc, output = run()
+        assert rc == 0 and recap(output, host="localhost")["changed"] == 0, output[-4000:]
+    finally:
+        docker.remove("%s_step1" % cid)
+        docker.remove("%s_step2" % cid)
