@@ -23,9 +23,10 @@ description:
   - Containers start by ascending C(start_order), concurrently within one order. A C(detach=false) container runs to
     completion and its exit code is checked against C(exit_codes) (default 0); its output is returned when it fails.
     A container with a C(healthcheck) must become healthy (its test run in it, polled - C(podman healthcheck run), or
-    an exec of the test on docker; neither needs systemd) before the next order starts. The first failure stops the run; later orders are not started.
-  - All containers of the O(config_id) are read with one C(podman ps) call (one list call on docker); a rerun with
-    nothing to do makes no write.
+    an exec of the test on docker; neither needs systemd) before the next order starts. The first failure stops the
+    run; later orders are not started.
+  - All containers of the O(config_id) are read with one C(podman ps) call (on docker, one list call and an inspect of
+    each container of the config); a rerun with nothing to do makes no write.
   - A config is managed by one runtime. When the other runtime already runs one of its containers for this
     O(managed_by), the run is refused naming it, before anything is written.
   - On docker, each reported command is the Engine API call the module makes, written as the docker CLI verb it stands

@@ -170,8 +170,7 @@ class Docker(object):
                            "exit_code": state.get("ExitCode"), "id": item.get("Id"),
                            "image": (data.get("Config") or {}).get("Image") or item.get("Image"),
                            "started_at": unix_time(state.get("StartedAt")),
-                           "health": (state.get("Health") or {}).get("Status") or "none",
-                           "healthcheck": (data.get("Config") or {}).get("Healthcheck")}
+                           "health": (state.get("Health") or {}).get("Status") or "none"}
         return found
 
     def image_present(self, image):
