@@ -15,8 +15,9 @@ description:
     every node before any write and reports all problems at once, each naming the node and the field.
   - Reads Ironic once, compares each node with what Ironic has, and creates or updates only what differs, nodes and
     ports, concurrently over one connection.
-  - Ironic masks BMC passwords, so secrets are compared through a salted digest kept in the node's C(extra)
-    (C(ooo_secrets_hash)); a password changed in the fleet file is detected, an unchanged one reports no change.
+  - Ironic masks BMC passwords, so secrets are compared through a salted scrypt digest kept in the node's C(extra)
+    (C(ooo_secrets_hash)); a password changed in the fleet file is detected, an unchanged one reports no change. A
+    node whose digest is older (PBKDF2 of 1000 rounds, from earlier versions) has its password written once more.
   - Ports of a node that the fleet does not list are left alone (inspection may have created them).
   - With O(state=absent) the listed nodes are removed; nodes that are deployed or busy are refused unless O(force=true).
 author:

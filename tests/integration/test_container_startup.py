@@ -408,3 +408,17 @@ def test_the_role_brings_steps_up_on_a_docker_engine_and_rerun_changes_nothing(b
     finally:
         docker.remove("%s_step1" % cid)
         docker.remove("%s_step2" % cid)
+
+
+def test_a_secret_environment_value_reaches_the_container_and_nothing_else(rt, config_id):
+    """Not in the results or the returned commands (check mode and apply), not in the labels; the service gets it."""
+    value = "S3cr3t-%s" % uuid.uuid4().hex
+    name = "%s-api" % config_id
+    args = {"config_id": config_id, "config": {name: service(config_id, 1, environment={"DB_PASSWORD": value, "WORKERS": "2"})}}
+    planned, planned_out = rt.run(args, check=True, raw=True)
+    applied, applied_out = rt.run(args, raw=True)
+    assert not applied.get("failed"), applied.get("msg")
+    assert value not in planned_out and value not in applied_out
+    assert any("DB_PASSWORD" in json.dumps(c) for c in applied["commands"])
+    assert value not in json.dumps(rt.containers(config_id)[name]["Labels"])
+    assert rt.cli("exec", name, "sh", "-c", "echo $DB_PASSWORD").stdout.strip() == value

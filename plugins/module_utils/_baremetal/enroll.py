@@ -141,11 +141,15 @@ class Fleet(object):
         problems = fleet.foreign_macs(nodes, {name: node.id for name, node in current.items()}, self.holders)
         if problems:
             raise ValidationError(problems)
-        plans = []
-        for node in nodes:
+
+        def plan_one(node):
             have = current.get(node["name"])
             have_ports = ports.get(have.id, []) if have is not None else []
-            plans.append((node, fleet.plan_node(node, node_dict(have) if have is not None else None, have_ports), have))
+            return node, fleet.plan_node(node, node_dict(have) if have is not None else None, have_ports), have
+
+        # Each plan checks the node's BMC secrets against its scrypt digest (CPU-bound, outside the GIL): in parallel.
+        with ThreadPoolExecutor(max_workers=max(1, min(4, len(nodes)))) as pool:
+            plans = list(pool.map(plan_one, nodes))
         results = [None] * len(plans)
 
         def work(index):

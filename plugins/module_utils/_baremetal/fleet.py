@@ -263,23 +263,33 @@ def secrets_of(info):
     return {k: v for k, v in (info or {}).items() if k in SECRET_KEYS and v not in (None, "")}
 
 
-def secrets_digest(secrets, salt):
-    """Pure: salted digest of the secrets, 'salt$hex'. Ironic masks passwords; we compare through this."""
+# The BMC secrets are compared through a digest kept in the node's extra, because Ironic masks the passwords it
+# returns. extra is readable by whoever may read the node, so the digest is scrypt (salted, memory-hard: about 40 ms a
+# node here), not a fast hash. The parameters are part of the stored value.
+SCRYPT = (2 ** 14, 8, 1)
+
+
+def secrets_digest(secrets, salt, params=SCRYPT):
+    """Pure: salted scrypt digest of the secrets, 'scrypt:N:r:p$salt$hex'."""
+    n, r, p = params
     payload = json.dumps(secrets, sort_keys=True).encode("utf-8")
-    digest = hashlib.pbkdf2_hmac("sha256", payload, salt.encode("ascii"), 1000).hex()
-    return "%s$%s" % (salt, digest)
+    digest = hashlib.scrypt(payload, salt=salt.encode("ascii"), n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32).hex()
+    return "scrypt:%d:%d:%d$%s$%s" % (n, r, p, salt, digest)
 
 
 def secrets_match(secrets, stored):
-    """Pure: whether ``stored`` ('salt$hex') is the digest of ``secrets``."""
+    """Pure: whether ``stored`` is the digest of ``secrets`` with today's parameters. An older digest (the PBKDF2 of
+    1000 rounds of earlier versions, 'salt$hex') never matches: the secrets are written again with a new digest."""
     if not stored or "$" not in stored:
         return not secrets
-    salt = stored.split("$", 1)[0]
-    return hmac.compare_digest(secrets_digest(secrets, salt), stored)
+    parts = stored.split("$")
+    if len(parts) != 3 or parts[0] != "scrypt:%d:%d:%d" % SCRYPT:
+        return False
+    return hmac.compare_digest(secrets_digest(secrets, parts[1]), stored)
 
 
 def new_salt():
-    return os.urandom(8).hex()
+    return os.urandom(16).hex()
 
 
 def plan_node(node, current, current_ports, salt=None):

@@ -95,13 +95,30 @@ def test_plan_detects_password_property_port_and_trait_changes():
     assert "new" not in " ".join(plan["changes"])
 
 
-def test_secret_digest_is_salted():
+def test_secret_digest_is_salted_scrypt():
     one = fleet.secrets_digest({"ipmi_password": "pw"}, "aa")
     two = fleet.secrets_digest({"ipmi_password": "pw"}, "bb")
-    assert one != two
+    assert one != two and one.startswith("scrypt:16384:8:1$aa$") and len(one.rsplit("$", 1)[1]) == 64
     assert fleet.secrets_match({"ipmi_password": "pw"}, one)
     assert not fleet.secrets_match({"ipmi_password": "other"}, one)
-    assert fleet.secrets_match({}, None)
+    assert fleet.secrets_match({}, None) and not fleet.secrets_match({"ipmi_password": "pw"}, None)
+    assert len(fleet.new_salt()) == 32
+
+
+def test_an_older_weaker_digest_never_matches_so_the_secrets_are_written_again():
+    import hashlib
+    import json
+    legacy = "aa$" + hashlib.pbkdf2_hmac("sha256", json.dumps({"ipmi_password": "pw"}).encode(), b"aa", 1000).hex()
+    assert not fleet.secrets_match({"ipmi_password": "pw"}, legacy)
+    weaker = fleet.secrets_digest({"ipmi_password": "pw"}, "aa", params=(2 ** 10, 8, 1))
+    assert not fleet.secrets_match({"ipmi_password": "pw"}, weaker)
+    node = canon(GOOD)
+    current = {"driver": node["driver"], "driver_info": dict(node["driver_info"], ipmi_password="******"),
+               "extra": {"ooo_secrets_hash": legacy}, "traits": node["traits"], "properties": dict(node["properties"])}
+    plan = fleet.plan_node(node, current, [{"address": p["address"], "pxe_enabled": True, "uuid": "p"} for p in node["ports"]])
+    assert plan["changes"] == ["driver_info.ipmi_password"]
+    digest = [op["value"] for op in plan["patch"] if op["path"] == "/extra/ooo_secrets_hash"][0]
+    assert digest.startswith("scrypt:") and fleet.secrets_match(fleet.secrets_of(node["driver_info"]), digest)
 
 
 def test_foreign_macs_names_the_node_the_port_and_the_holder():
