@@ -34,6 +34,8 @@ description:
     C(***). Env files are read on the managed host into the body's environment, as the docker CLI does.
 author:
   - ooo.lifecycle developers (@ooo-lifecycle)
+extends_documentation_fragment:
+  - ooo.lifecycle.container_runtime
 attributes:
   check_mode:
     support: full
@@ -98,25 +100,6 @@ options:
     description: Where the hashes of completed one-shot containers with C(remove=true) are kept (so they do not run again).
     type: path
     default: /var/lib/ooo-lifecycle/container-startup
-  podman:
-    description: The podman executable.
-    type: str
-    default: podman
-  runtime:
-    description: The container runtime - C(podman), or C(docker) (a Docker engine, reached at O(docker_host)).
-    type: str
-    default: podman
-    choices: [podman, docker]
-    version_added: 0.3.0
-  docker_host:
-    description:
-      - The Docker engine's address, for O(runtime=docker). Default the C(DOCKER_HOST) environment variable, else
-        C(unix:///var/run/docker.sock).
-    type: str
-    version_added: 0.3.0
-requirements:
-  - podman on the managed host, for O(runtime=podman)
-  - a Docker engine and the docker Python SDK on the managed host, for O(runtime=docker)
 notes:
   - The image name is part of the hash, the image content is not (as with paunch) - pull a new tag, or change the
     config, to roll out a new image.
@@ -328,9 +311,7 @@ def main():
             healthcheck_interval=dict(type="float", default=1.0),
             pull=dict(type="str", default="missing", choices=["missing", "always", "never"]),
             state_dir=dict(type="path", default="/var/lib/ooo-lifecycle/container-startup"),
-            podman=dict(type="str", default="podman"),
-            runtime=dict(type="str", default="podman", choices=["podman", "docker"]),
-            docker_host=dict(type="str"),
+            **runtime.RUNTIME_ARGUMENT_SPEC
         ),
         supports_check_mode=True,
         required_one_of=[("config", "config_path")],

@@ -16,6 +16,8 @@ description:
   - With O(check_health=true) the healthcheck of each running container that has one is run now.
 author:
   - ooo.lifecycle developers (@ooo-lifecycle)
+extends_documentation_fragment:
+  - ooo.lifecycle.container_runtime
 attributes:
   check_mode:
     support: full
@@ -34,25 +36,6 @@ options:
     description: Run the healthcheck of running containers that have one, instead of reporting the runtime's last status.
     type: bool
     default: false
-  podman:
-    description: The podman executable.
-    type: str
-    default: podman
-  runtime:
-    description: The container runtime - C(podman), or C(docker) (a Docker engine, reached at O(docker_host)).
-    type: str
-    default: podman
-    choices: [podman, docker]
-    version_added: 0.3.0
-  docker_host:
-    description:
-      - The Docker engine's address, for O(runtime=docker). Default the C(DOCKER_HOST) environment variable, else
-        C(unix:///var/run/docker.sock).
-    type: str
-    version_added: 0.3.0
-requirements:
-  - podman on the managed host, for O(runtime=podman)
-  - a Docker engine and the docker Python SDK on the managed host, for O(runtime=docker)
 '''
 
 EXAMPLES = r'''
@@ -106,9 +89,7 @@ def main():
             config_id=dict(type="str"),
             managed_by=dict(type="str"),
             check_health=dict(type="bool", default=False),
-            podman=dict(type="str", default="podman"),
-            runtime=dict(type="str", default="podman", choices=["podman", "docker"]),
-            docker_host=dict(type="str"),
+            **runtime.RUNTIME_ARGUMENT_SPEC
         ),
         supports_check_mode=True,
     )

@@ -31,6 +31,12 @@ except ImportError as _exc:  # only the docker runtime needs it
     DOCKER_IMPORT_ERROR = str(_exc)
 
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
+# The options that choose the runtime, shared by the modules (doc fragment ooo.lifecycle.container_runtime).
+RUNTIME_ARGUMENT_SPEC = dict(
+    podman=dict(type="str", default="podman"),
+    runtime=dict(type="str", default="podman", choices=["podman", "docker"]),
+    docker_host=dict(type="str"),
+)
 
 
 class RuntimeFailure(Exception):
