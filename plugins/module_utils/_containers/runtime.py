@@ -43,14 +43,6 @@ class RuntimeFailure(Exception):
     """A runtime call failed; the message says which and why."""
 
 
-def module_labels(name, canon, config_id, managed_by, digest_hash, files_hash):
-    labels = dict(canon.get("labels") or {})
-    labels.update({"config_id": config_id, "managed_by": managed_by, "container_name": name, startup.HASH_LABEL: digest_hash,
-                   startup.FILES_LABEL: files_hash,
-                   startup.DATA_LABEL: json.dumps(startup.label_data(canon), sort_keys=True, separators=(",", ":"))})
-    return labels
-
-
 def unix_time(stamp):
     """The engine's RFC 3339 time (nanoseconds, Z) as Unix seconds, the way podman reports StartedAt; None if unset."""
     if not stamp or stamp.startswith("0001-"):
@@ -201,7 +193,7 @@ class Docker(object):
         if action not in ("create", "recreate", "run"):
             return []
         canon = entry["canonical"]
-        labels = module_labels(name, canon, config_id, managed_by, entry["hash"], entry.get("files_hash", ""))
+        labels = startup.container_labels(name, canon, config_id, managed_by, entry["hash"], entry.get("files_hash", ""))
         body = dockerapi.create_body(canon, labels, self._env_files(canon))
         steps = [("rm", rm, name)] if action == "recreate" else []
         steps.append(("create", ["docker", "create", "--name", name, dockerapi.shown_body(body)], (name, body)))

@@ -277,14 +277,20 @@ def _duration(value):
     return "%ss" % value if isinstance(value, (int, float)) else str(value)
 
 
+def container_labels(name, canon, config_id, managed_by, digest_hash, files_hash=""):
+    """Every label a container carries, on either runtime: the definition's own and the module's."""
+    labels = dict(canon.get("labels") or {})
+    labels.update({"config_id": config_id, "managed_by": managed_by, "container_name": name, HASH_LABEL: digest_hash,
+                   FILES_LABEL: files_hash, DATA_LABEL: json.dumps(label_data(canon), sort_keys=True, separators=(",", ":"))})
+    return labels
+
+
 def run_argv(name, canon, config_id, managed_by, digest_hash, files_hash="", podman="podman"):
     """`podman run` argv for one container (detached unless detach is false)."""
     argv = [podman, "run", "--name", name]
     if canon.get("detach", True):
         argv.append("--detach")
-    labels = dict(canon.get("labels") or {})
-    labels.update({"config_id": config_id, "managed_by": managed_by, "container_name": name, HASH_LABEL: digest_hash,
-                   FILES_LABEL: files_hash, DATA_LABEL: json.dumps(label_data(canon), sort_keys=True, separators=(",", ":"))})
+    labels = container_labels(name, canon, config_id, managed_by, digest_hash, files_hash)
     for key in sorted(labels):
         argv += ["--label", "%s=%s" % (key, labels[key])]
     simple = (("net", "--network"), ("pid", "--pid"), ("ipc", "--ipc"), ("uts", "--uts"), ("user", "--user"),
