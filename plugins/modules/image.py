@@ -22,6 +22,8 @@ description:
   - New content under the same name is uploaded as a new image. Once it is active, the older images of the name
     are renamed C(<name>.old.<id8>) and hidden (C(os_hidden)); the newest O(keep_copies) are kept, older ones
     deleted. A failed upload deletes its own half-made image and leaves the older ones untouched.
+  - Only images this module uploaded (or adopted) are ever deleted. Another tool's image of the same name is
+    renamed aside and hidden, never deleted, whatever O(keep_copies) says.
   - The file's disk format is detected with C(qemu-img info) and converted with C(qemu-img convert) (Debian's
     C(qemu-utils)) when the cloud wants another; by default the format is the cloud's C(image_format) from its
     C(clouds.yaml) entry. Each format is converted once for all clouds.
@@ -75,7 +77,7 @@ options:
     type: path
     required: true
   keep_copies:
-    description: How many older, hidden copies of the name to keep after a new upload.
+    description: How many older, hidden copies of the name to keep after a new upload (of the images this module uploaded; others are never deleted).
     type: int
     default: 1
   keep_converted:

@@ -68,22 +68,34 @@ def describe_patch(ops):
     return [op["path"][1:] for op in ops]
 
 
+def is_ours(image, name):
+    """Pure: whether this collection uploaded (or adopted) the image: it carries the logical name and the disk format
+    properties the upload writes when it creates the record. An image renamed aside by a rotation only gains the
+    name property, so another tool's image stays another tool's."""
+    return image.get(NAME_PROP) == name and bool(image.get(FORMAT_PROP))
+
+
 def rotation_plan(name, current_id, images, keep_copies):
     """Pure: which older images to hide (rename) and which to delete.
 
     ``images`` are every image of the logical name (visible or hidden,
     ours or merely named alike).  Returns (to_hide, to_delete): ``to_hide``
     are the visible ones still carrying the name or not hidden; the newest
-    ``keep_copies`` of the older ones are kept, the rest deleted.  Images
-    that never became active (a failed earlier upload) are always deleted
-    when they are ours.
+    ``keep_copies`` of our older ones are kept, the rest of ours deleted.
+    Images of ours that never became active (a failed earlier upload) are
+    always deleted.  An image this collection did not upload is never
+    deleted, whatever ``keep_copies`` says: it is only renamed aside and
+    hidden, so that the name points at one image.
     """
     older = [i for i in images if i["id"] != current_id]
-    broken = [i for i in older if i.get("status") != "active" and i.get(NAME_PROP) == name]
-    kept = [i for i in older if i not in broken]
+    foreign = [i for i in older if not is_ours(i, name)]
+    ours = [i for i in older if is_ours(i, name)]
+    broken = [i for i in ours if i.get("status") != "active"]
+    kept = [i for i in ours if i not in broken]
     kept.sort(key=lambda i: (i.get("created_at") or "", i["id"]), reverse=True)
     survivors, extra = kept[:max(keep_copies, 0)], kept[max(keep_copies, 0):]
-    to_hide = [i for i in survivors if i.get("name") == name or not i.get("os_hidden") or i.get(NAME_PROP) != name]
+    to_hide = [i for i in survivors + foreign
+               if i.get("status") == "active" and (i.get("name") == name or not i.get("os_hidden") or i.get(NAME_PROP) != name)]
     return to_hide, broken + extra
 
 

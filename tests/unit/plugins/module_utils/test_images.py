@@ -36,6 +36,7 @@ def img(id_, created, name="n", status="active", hidden=False, ours=True):
     image = dict(id=id_, created_at=created, name=name, status=status, os_hidden=hidden)
     if ours:
         image["ooo_image_name"] = "n"
+        image["ooo_disk_format"] = "raw"
     return image
 
 
@@ -51,3 +52,14 @@ def test_rotation_keeps_the_newest_copies_and_deletes_broken_uploads():
 def test_rotation_hides_a_foreign_image_of_the_same_name():
     hide, delete = rotation_plan("n", "new", [img("old", "1", ours=False), img("new", "2")], keep_copies=1)
     assert [i["id"] for i in hide] == ["old"] and delete == []
+
+
+def test_rotation_never_deletes_an_image_it_did_not_upload():
+    # Another tool's images named alike (one already renamed aside by an earlier rotation, which gave it only the
+    # name property; one never active): with keep_copies 0 every older copy of ours goes, theirs stay.
+    aside = img("aside", "1", name="n.old.aside", hidden=True, ours=False)
+    aside["ooo_image_name"] = "n"
+    images = [aside, img("theirs", "2", ours=False), img("stuck", "3", status="queued", ours=False), img("mine", "4"), img("new", "5")]
+    hide, delete = rotation_plan("n", "new", images, keep_copies=0)
+    assert [i["id"] for i in delete] == ["mine"]
+    assert [i["id"] for i in hide] == ["theirs"]
