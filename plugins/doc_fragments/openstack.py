@@ -52,6 +52,11 @@ options:
       - Whether to wait until the requested state is reached.
     type: bool
     default: true
+notes:
+  - Transient API errors are retried by one policy (up to 4 tries, 3.5 to 7 s in all, with jitter) - a refused or
+    timed-out connection for any request, a reset connection or HTTP 502, 503 or 504 only for reads and for writes
+    that set a state (PUT, PATCH, DELETE). A POST that creates something, and an image's bytes, are never sent
+    twice. While the module waits for a state, a transient error is one more poll until O(timeout).
 requirements:
   - python >= 3.9
   - openstacksdk >= 4.0.0

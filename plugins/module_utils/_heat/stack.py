@@ -18,6 +18,7 @@ import os
 import time
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import APIError, OOOError, ValidationError, failed
+from ansible_collections.ooo.lifecycle.plugins.module_utils._retry import passing
 
 try:
     from openstack.orchestration.util import environment_format, template_format, template_utils
@@ -273,7 +274,14 @@ class Stacks(object):
         """Poll until the stack leaves *_IN_PROGRESS; return the last record (None once it is gone)."""
         path = "/stacks/%s/%s" % (name, stack_id)
         while True:
-            resp = self._request("get", path, "read", name, expect=(200, 404))
+            try:
+                resp = self._request("get", path, "read", name, expect=(200, 404))
+            except APIError as exc:
+                # Heat's API restarting, or its proxy without a backend: the stack goes on; so does the wait.
+                if not passing(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(self.poll)
+                continue
             stack = resp.json()["stack"] if resp.status_code == 200 else None
             if stack is None or not stack["stack_status"].endswith("_IN_PROGRESS"):
                 return stack

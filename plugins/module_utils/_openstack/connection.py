@@ -20,6 +20,7 @@ from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common im
     exit_with,
     failed,
 )
+from ansible_collections.ooo.lifecycle.plugins.module_utils._retry import install as install_retry_policy
 
 try:
     import openstack
@@ -123,6 +124,8 @@ def open_connection(params):
     name = describe_cloud(params)
     try:
         conn = openstack.connect(**kwargs)
+        # Every request of every proxy goes through the one retry policy (module_utils/_retry.py), the token's too.
+        install_retry_policy(conn)
         conn.authorize()
     except Exception as exc:  # pylint: disable=broad-except
         raise CloudConnectionError(failed("connect to", "cloud", name, sdk_message(exc)))
