@@ -69,14 +69,14 @@ molecule_stage() {
 # scenario tests alone (the rolling update counts failed requests through the VIP); then two pytests side by side,
 # the tests of Ironic, the BMC and the machines' networks (most of their time is spent waiting for Ironic and the
 # machines) and those that use only the undercloud's APIs and this host's podman (integration_beside); then the tests
-# that stop and restart the undercloud's services, alone; last, the overcloud deployed from nothing again through a
+# that kill, stop and restart the undercloud's services (the fault suite, then the service tests), alone; last, the overcloud deployed from nothing again through a
 # failed step and its resume (test_lab_restored.py), so that the suite leaves the lab as the lab run made it. Without a
 # converged lab, one pytest runs everything in order (its first test brings the lab up; conftest.py orders them).
 integration_first=(test_overcloud_deploy.py test_overcloud_scale.py test_overcloud_update.py test_overcloud_upgrade.py
                    test_validations.py)
 integration_beside=(test_container_startup.py test_golden_image.py test_heat_stack.py test_image.py test_modules.py
                     test_multicloud.py test_plan.py test_secrets.py test_undercloud.py)
-integration_last=(test_undercloud_service.py)
+integration_last=(test_faults.py test_undercloud_service.py)
 integration_final=(test_lab_restored.py)
 integration() {
   local pytest=(python -m pytest -p no:cacheprovider -v --durations=30)
@@ -99,7 +99,7 @@ integration() {
   wait "$beside_pid" || rc=1
   echo "--- integration 2/4, beside: ${integration_beside[*]}"
   cat "$top/.work/integration-beside.log"
-  echo "--- integration 3/4: the undercloud's services stopped and restarted"
+  echo "--- integration 3/4: faults injected; the undercloud's services stopped and restarted"
   "${pytest[@]}" "${last[@]}" || rc=1
   echo "--- integration 4/4: the overcloud deployed from nothing again, through a failed step and its resume"
   "${pytest[@]}" "${final[@]}" || rc=1

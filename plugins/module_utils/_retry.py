@@ -134,6 +134,17 @@ class RetryPolicy(object):
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+def where(url, kwargs):
+    """Pure: the address a request goes to - the host:port of an absolute URL, else the endpoint it overrides to,
+    else the service type the session finds it by (a proxy's request), else None."""
+    for candidate in (url, kwargs.get("endpoint_override")):
+        netloc = urlsplit(str(candidate or "")).netloc
+        if netloc:
+            return netloc
+    service = (kwargs.get("endpoint_filter") or {}).get("service_type")
+    return "service:%s" % service if service else None
+
+
 def install(conn, policy=None):
     """Send every request of ``conn`` (an openstacksdk connection) through ``policy``; returns the policy."""
     policy = policy or RetryPolicy()
@@ -146,7 +157,7 @@ def install(conn, policy=None):
         data = kwargs.get("data")
         safe = is_safe(method, url, data)
         return policy.run(lambda: original(url, method, *args, **kwargs), safe, "%s %s" % (method.upper(), url), data,
-                          urlsplit(str(url)).netloc or None)
+                          where(url, kwargs))
 
     session.request = request
     session.ooo_retry_policy = policy

@@ -10,7 +10,7 @@ from keystoneauth1 import exceptions as ks
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import APIError
 from ansible_collections.ooo.lifecycle.plugins.module_utils._retry import (
-    RetryPolicy, install, is_safe, may_retry, passing, transient_kind)
+    RetryPolicy, install, is_safe, may_retry, passing, transient_kind, where)
 from ansible_collections.ooo.lifecycle.plugins.module_utils._waiters import wait_for
 
 
@@ -186,3 +186,10 @@ def _raise(exc):
 
 def _fail(_seconds):
     raise AssertionError("no sleep expected")
+
+
+def test_where_a_request_goes():
+    assert where("http://198.18.0.1:6385/v1/nodes", {}) == "198.18.0.1:6385"
+    assert where("/nodes", {"endpoint_override": "http://198.18.0.1:6385/v1"}) == "198.18.0.1:6385"
+    assert where("/nodes", {"endpoint_filter": {"service_type": "baremetal", "interface": "public"}}) == "service:baremetal"
+    assert where("/nodes", {}) is None

@@ -1,0 +1,208 @@
+"""Faults injected into real runs, each followed by the rerun an operator would make: it converges, with nothing
+duplicated or lost. docs/reliability.md has the table of scenarios.
+
+The undercloud's services are killed with SIGKILL (the process and its workers, as the kernel's OOM killer or a power
+cut would leave them), while a module works against them; the rerun of the undercloud's playbook restarts them, once
+for all of them. scripts/test.sh runs this file with the tests that stop and restart services, alone.
+"""
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import TOP, VENV_BIN, ansible_env, run_module, run_playbook, wait
+
+RUN_DIR = "/run/ooo-undercloud"
+IMAGE = "localhost/ooo-busybox:latest"
+ENROLL = 200
+
+
+def start_module(module, args):
+    """Run a module in the background (the json callback); ``finish(proc)`` reads its result."""
+    cmd = [str(VENV_BIN / "ansible"), "localhost", "-m", module, "-a", json.dumps(args)]
+    env = ansible_env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    return subprocess.Popen(cmd, cwd=TOP, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc, timeout=300):
+    out, err = proc.communicate(timeout=timeout)
+    try:
+        return json.loads(out)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (ValueError, KeyError, IndexError):
+        raise AssertionError("no result: %s %s" % (out[-2000:], err[-2000:]))
+
+
+def tree(pid):
+    """``pid`` and every descendant of it."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def kill_service(name):
+    """SIGKILL an undercloud service: its process and every worker under it. Returns the pids killed."""
+    with open("%s/%s.pid" % (RUN_DIR, name)) as handle:
+        pid = int(handle.read())
+    pids = tree(pid)
+    for each in pids:
+        try:
+            os.kill(each, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    wait(lambda: not any(os.path.exists("/proc/%d" % p) and _state(p) != "Z" for p in pids), 30, "%s killed" % name)
+    return pids
+
+
+def _state(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
+def nodes_named(conn, prefix):
+    return [n for n in conn.baremetal.nodes(fields=["uuid", "name"]) if (n.name or "").startswith(prefix)]
+
+
+def fleet(prefix):
+    return [{"name": "%s-%03d" % (prefix, i), "driver": "fake-hardware", "resource_class": "baremetal",
+             "ports": [{"address": "52:54:01:%02x:%02x:%02x" % (int(prefix[-2:], 16), i // 256, i % 256)}],
+             "properties": {"cpus": 2, "memory_mb": 2048, "local_gb": 10, "cpu_arch": "x86_64"}} for i in range(ENROLL)]
+
+
+@pytest.fixture(scope="module")
+def killed(lab, conn, tmp_path_factory):
+    """The undercloud's services killed under running modules, then the undercloud's playbook run again.
+
+    - Ironic (API and conductor) killed while 200 nodes enroll, once some exist;
+    - Glance killed while an image's bytes stream to it.
+    Yields what each run returned while its service died; cleans up what the reruns made.
+    """
+    prefix = "ft%s" % uuid.uuid4().hex[:2]
+    image_name = "fault-%s" % uuid.uuid4().hex[:6]
+    image_file = tmp_path_factory.mktemp("fault") / "disk.raw"
+    with open(image_file, "wb") as handle:
+        # 1 GiB of data that is not all zeros at the start (qemu-img calls it raw either way): Glance takes seconds.
+        handle.write(os.urandom(1 << 20))
+        handle.truncate(1 << 30)
+    out = dict(prefix=prefix, nodes=fleet(prefix), image=image_name, image_file=str(image_file))
+    try:
+        enroll = start_module("ooo.lifecycle.baremetal_nodes", {"cloud": "undercloud", "nodes": out["nodes"]})
+        wait(lambda: len(nodes_named(conn, prefix)) >= 20 or enroll.poll() is not None, 120, "20 nodes enrolled")
+        assert enroll.poll() is None, "the enrollment ended before Ironic could be killed: %s" % (finish(enroll),)
+        out["ironic_pids"] = kill_service("ironic")
+        out["enroll"] = finish(enroll)
+
+        upload = start_module("ooo.lifecycle.image", {"cloud": "undercloud", "name": image_name, "filename": str(image_file),
+                                                      "disk_format": "raw"})
+        wait(lambda: any(i.status in ("saving", "importing") for i in conn.image.images(name=image_name)) or upload.poll() is not None,
+             120, "the upload streaming")
+        assert upload.poll() is None, "the upload ended before Glance could be killed: %s" % (finish(upload),)
+        time.sleep(0.5)
+        out["glance_pids"] = kill_service("glance")
+        out["upload"] = finish(upload)
+
+        started = time.monotonic()
+        run_playbook("undercloud_install.yml")
+        out["restart_seconds"] = round(time.monotonic() - started, 1)
+        yield out
+    finally:
+        for node in nodes_named(conn, prefix):
+            conn.baremetal.delete_node(node.id, ignore_missing=True)
+        for image in list(conn.image.images()) + list(conn.image.images(is_hidden=True)):
+            if image.name == image_name or image.properties.get("ooo_image_name") == image_name:
+                conn.image.delete_image(image, ignore_missing=True)
+
+
+def test_ironic_killed_while_200_nodes_enroll_then_the_rerun_converges(killed, conn):
+    enroll = killed["enroll"]
+    assert enroll.get("failed"), "the run whose Ironic died says it failed"
+    # The rerun enrolls what is missing and completes what the dead Ironic left half-made.
+    args = {"cloud": "undercloud", "nodes": killed["nodes"]}
+    rerun = run_module("ooo.lifecycle.baremetal_nodes", args)
+    assert not rerun.get("failed"), rerun.get("msg")
+    names = [n.name for n in nodes_named(conn, killed["prefix"])]
+    assert sorted(names) == sorted(n["name"] for n in killed["nodes"]), "every node once, none twice, none missing"
+    ports = [p for p in conn.baremetal.ports(details=True) if p.address.startswith("52:54:01:%s:" % killed["prefix"][-2:])]
+    assert len(ports) == ENROLL and len({p.node_id for p in ports}) == ENROLL, "one port per node"
+    again = run_module("ooo.lifecycle.baremetal_nodes", args)
+    assert not again.get("failed") and again["changed"] is False and again["writes"] == 0, again.get("summary")
+
+
+def test_glance_killed_during_an_upload_leaves_no_half_image_after_the_rerun(killed, conn):
+    upload = killed["upload"]
+    assert upload.get("failed"), "the run whose Glance died says it failed"
+    args = {"cloud": "undercloud", "name": killed["image"], "filename": killed["image_file"], "disk_format": "raw"}
+    rerun = run_module("ooo.lifecycle.image", args)
+    assert not rerun.get("failed"), rerun.get("msg")
+    family = [i for i in conn.image.images() if i.properties.get("ooo_image_name") == killed["image"] or i.name == killed["image"]]
+    hidden = [i for i in conn.image.images(is_hidden=True) if i.properties.get("ooo_image_name") == killed["image"]]
+    family += [i for i in hidden if i.id not in {f.id for f in family}]
+    assert [(i.name, i.status) for i in family] == [(killed["image"], "active")], "one active image, no half-made one"
+    assert family[0].size == 1 << 30
+    again = run_module("ooo.lifecycle.image", args)
+    assert not again.get("failed") and again["changed"] is False and again["bytes_sent"] == 0
+
+
+def test_the_restart_took_the_undercloud_playbook_once(killed):
+    """The reruns above ran against the services the playbook restarted: new processes, and each one answering."""
+    for name, pids in (("ironic", killed["ironic_pids"]), ("glance", killed["glance_pids"])):
+        with open("%s/%s.pid" % (RUN_DIR, name)) as handle:
+            assert int(handle.read()) not in pids
+    assert killed["restart_seconds"] < 300
+
+
+@pytest.fixture
+def podman_config():
+    cid = "fault%s" % uuid.uuid4().hex[:6]
+    subprocess.run(["bash", str(TOP / "scripts" / "busybox_image.sh"), IMAGE], check=True, capture_output=True)
+    yield cid
+    found = subprocess.run(["podman", "ps", "-aq", "--filter", "label=config_id=%s" % cid], capture_output=True, text=True).stdout.split()
+    if found:
+        subprocess.run(["podman", "rm", "-f"] + found, capture_output=True)
+
+
+def test_a_service_container_killed_during_container_startup_is_started_again_by_the_rerun(podman_config):
+    """The first container of a config is SIGKILLed while the module waits for the second one's health: the run's
+    result and the rerun say what happened, and the rerun brings the killed one back without touching the other."""
+    cid = podman_config
+    first, second = "%s-db" % cid, "%s-api" % cid
+    config = {first: {"image": IMAGE, "start_order": 1, "command": ["sleep", "3600"], "stop_signal": "KILL"},
+              second: {"image": IMAGE, "start_order": 2, "command": ["sh", "-c", "sleep 6; touch /tmp/up; sleep 3600"],
+                       "stop_signal": "KILL", "healthcheck": {"test": "test -e /tmp/up", "interval": 1}}}
+    args = {"config_id": cid, "config": config}
+    run = start_module("ooo.lifecycle.container_startup", args)
+
+    def state(name):
+        got = subprocess.run(["podman", "inspect", "--format", "{{.State.Status}} {{.State.Pid}}", name], capture_output=True, text=True)
+        return got.stdout.split() if got.returncode == 0 else []
+    wait(lambda: state(second)[:1] == ["running"], 60, "the second container started")
+    pid = int(state(first)[1])
+    os.kill(pid, signal.SIGKILL)
+    result = finish(run)
+    assert not result.get("failed"), result.get("msg")
+    wait(lambda: state(first)[:1] == ["exited"], 30, "the first container seen dead")
+    api_id = subprocess.run(["podman", "inspect", "--format", "{{.Id}}", second], capture_output=True, text=True).stdout.strip()
+    rerun = run_module("ooo.lifecycle.container_startup", args)
+    assert not rerun.get("failed") and rerun["changed"], rerun
+    assert state(first)[:1] == ["running"] and state(second)[:1] == ["running"]
+    assert subprocess.run(["podman", "inspect", "--format", "{{.Id}}", second], capture_output=True, text=True).stdout.strip() == api_id
+    again = run_module("ooo.lifecycle.container_startup", args)
+    assert not again.get("failed") and again["changed"] is False
