@@ -72,7 +72,7 @@ molecule_stage() {
 # that kill, stop and restart the undercloud's services (the fault suite, then the service tests), alone; last, the overcloud deployed from nothing again through a
 # failed step and its resume (test_lab_restored.py), so that the suite leaves the lab as the lab run made it. Without a
 # converged lab, one pytest runs everything in order (its first test brings the lab up; conftest.py orders them).
-integration_first=(test_overcloud_deploy.py test_overcloud_scale.py test_overcloud_update.py test_overcloud_upgrade.py
+integration_first=(test_overcloud_deploy.py test_listeners.py test_overcloud_scale.py test_overcloud_update.py test_overcloud_upgrade.py
                    test_validations.py)
 integration_beside=(test_container_startup.py test_golden_image.py test_heat_stack.py test_image.py test_modules.py
                     test_multicloud.py test_plan.py test_secrets.py test_undercloud.py)

@@ -42,8 +42,16 @@ def overcloud_internal_ips(hostvars, hosts, ctlplane_cidr, internal_cidr):
         raise AnsibleFilterError("overcloud_internal_ips: %s" % exc)
 
 
+def overcloud_mysql_host(cidr):
+    """The host part of a MariaDB account that connects only from ``cidr``: see module_utils/_overcloud/nodes.py."""
+    try:
+        return nodes.mysql_host(cidr)
+    except ValueError as exc:
+        raise AnsibleFilterError("overcloud_mysql_host: %s" % exc)
+
+
 class FilterModule(object):
     def filters(self):
         return {"overcloud_choose_nodes": overcloud_choose_nodes, "overcloud_node_shortages": overcloud_node_shortages,
                 "ironic_nodes_not_enough": ironic_nodes_not_enough, "ironic_nodes_failed": ironic_nodes_failed,
-                "overcloud_internal_ips": overcloud_internal_ips}
+                "overcloud_internal_ips": overcloud_internal_ips, "overcloud_mysql_host": overcloud_mysql_host}

@@ -113,7 +113,7 @@ def haproxy_backends(controller="controller-0"):
     return sorted((r[0], r[1], r[17]) for r in rows if r[1] not in ("FRONTEND", "BACKEND"))
 
 
-FIRST = ("test_overcloud_deploy.py", "test_overcloud_scale.py", "test_overcloud_update.py", "test_overcloud_upgrade.py",
+FIRST = ("test_overcloud_deploy.py", "test_listeners.py", "test_overcloud_scale.py", "test_overcloud_update.py", "test_overcloud_upgrade.py",
          "test_validations.py")
 
 

@@ -86,3 +86,13 @@ def internal_ips(ctlplane_cidr, internal_cidr, ctlplane_ips):
                              % (host, address, internal_cidr, index))
         out[host] = str(internal.network_address + index)
     return out
+
+
+def mysql_host(cidr):
+    """The MariaDB host part of an account that may connect only from ``cidr`` (network/netmask, the form MariaDB
+    takes): the overcloud's database users are limited to the internal API network, never '%'."""
+    network = ipaddress.ip_network(cidr, strict=False)
+    if network.version == 6:
+        # MariaDB takes no IPv6 netmask; a prefix wildcard is only exact on a group boundary.
+        raise ValueError("%s: an IPv6 internal API network needs the database users' hosts set by hand" % cidr)
+    return "%s/%s" % (network.network_address, network.netmask)

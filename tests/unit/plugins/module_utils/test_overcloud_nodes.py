@@ -81,3 +81,10 @@ def test_node_entry_is_what_baremetal_node_info_returns_and_never_the_bmc_creden
     assert nodes.choose([entry], {"Compute": 1}) == {"Compute": ["compute-0"]}
     nameless = node_entry(SimpleNamespace(**dict(vars(node), name=None, properties=None, traits=None)))
     assert nameless["name"] == "u-1" and nameless["profile"] == "" and nameless["traits"] == []
+
+
+def test_database_accounts_are_limited_to_the_internal_network():
+    assert nodes.mysql_host("198.18.1.0/24") == "198.18.1.0/255.255.255.0"
+    assert nodes.mysql_host("198.18.1.7/20") == "198.18.0.0/255.255.240.0"
+    with pytest.raises(ValueError, match="IPv6"):
+        nodes.mysql_host("2001:db8::/64")
