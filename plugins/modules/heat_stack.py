@@ -23,7 +23,11 @@ description:
   - Waits with its own O(timeout) (also passed to Heat as the stack timeout). When a create, update or delete
     fails, the task fails naming each failed resource with its reason, in nested stacks too (RV(failures)).
     With O(rollback), Heat rolls a failed update back (a failed create is deleted).
-  - A stack in C(*_IN_PROGRESS) is not touched; the task fails, or waits first with O(wait_in_progress).
+  - A stack in C(*_IN_PROGRESS) is not touched; the task fails, or waits first with O(wait_in_progress). Unless no
+    heat-engine runs that operation any more - every engine up started after it began (the one that ran it died;
+    Heat's convergence engine then leaves the stack in progress until its timeout): the run supersedes it with its
+    own update or delete, and says so in RV(superseded). Telling this takes Heat's service list (an admin); without
+    it, the stack is treated as in progress.
   - With O(wait=false) the task returns once Heat accepted the create, update or delete (the stack then shows
     C(*_IN_PROGRESS)); follow it with M(ooo.lifecycle.heat_stack_info) or a later run with O(wait_in_progress).
   - Bad input is reported before any write - a missing or unparsable template, a C(get_file) of a missing file,
@@ -110,6 +114,11 @@ operation:
   description: C(create), C(update), C(delete) or C(none).
   returned: always
   type: str
+superseded:
+  description: Why the stack's operation in progress was superseded by this run's - no heat-engine up now was
+    running when it began.
+  returned: when the stack was found in progress with no engine running its operation
+  type: str
 changes:
   description: For an update (always in check mode, otherwise with diff), Heat's preview - resource names C(added),
     C(updated), C(replaced), C(deleted), and the C(unchanged) count. For a create, C(added) lists the resources.
@@ -191,13 +200,18 @@ def fail_with_failures(heat, name, stack_id, since, verb, stack):
 
 
 def settle(heat, stack, params, deadline):
-    """A stack found in progress: fail, or wait for it with wait_in_progress."""
+    """A stack found in progress: fail, or wait for it with wait_in_progress. A stack whose operation no engine
+    runs any more (its engine died; Heat's convergence engine leaves it in progress) is returned as it is, marked
+    ``ooo_orphaned``: the run supersedes that operation with its own."""
     if not stack["stack_status"].endswith("_IN_PROGRESS"):
         return stack
+    reason = heat.orphaned(stack)
+    if reason:
+        return dict(stack, ooo_orphaned=reason)
     if not params["wait_in_progress"]:
         raise ValidationError(["name: stack %s is %s (since %s); wait for it to finish, or set wait_in_progress: true"
                                % (stack["stack_name"], stack["stack_status"], stack.get("updated_time") or stack.get("creation_time"))])
-    return heat.wait(stack["stack_name"], stack["id"], deadline, "wait for")
+    return heat.wait(stack["stack_name"], stack["id"], deadline, "wait for", orphan_every=5)
 
 
 def load_input(module):
@@ -248,6 +262,8 @@ def present(module, heat, deadline, loaded):
             fail_with_failures(heat, name, stack_id, since, "create", stack)
         return finish(out, heat, stack)
 
+    if stack.get("ooo_orphaned"):
+        out["superseded"] = stack["ooo_orphaned"]
     clean = stack["stack_status"] in SETTLED_OK
     if clean and digest_tag(stack.get("tags")) == want and same_template(heat.stored_template(stack), template, base_dir):
         return finish(out, heat, stack)
@@ -278,6 +294,8 @@ def absent(module, heat, deadline):
     stack = settle(heat, stack, module.params, deadline)
     if stack is None or stack["stack_status"] == "DELETE_COMPLETE":
         return out
+    if stack.get("ooo_orphaned"):
+        out["superseded"] = stack["ooo_orphaned"]
     out.update(changed=True, operation="delete")
     out["diff"] = dict(prepared="stack %s (%s)\n- deleted\n" % (name, stack["stack_status"]))
     if module.check_mode:

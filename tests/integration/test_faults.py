@@ -77,6 +77,12 @@ def _state(pid):
         return "Z"
 
 
+def stack_args(name, **parameters):
+    heat = TOP / "tests" / "integration" / "files" / "heat"
+    return {"cloud": "undercloud", "name": name, "template": str(heat / "stack.yaml"), "environment_files": [str(heat / "env.yaml")],
+            "parameters": parameters}
+
+
 def nodes_named(conn, prefix):
     return [n for n in conn.baremetal.nodes(fields=["uuid", "name"]) if (n.name or "").startswith(prefix)]
 
@@ -92,18 +98,27 @@ def killed(lab, conn, tmp_path_factory):
     """The undercloud's services killed under running modules, then the undercloud's playbook run again.
 
     - Ironic (API and conductor) killed while 200 nodes enroll, once some exist;
-    - Glance killed while an image's bytes stream to it.
+    - Glance killed while an image's bytes stream to it;
+    - Heat's engine killed while it updates a stack.
     Yields what each run returned while its service died; cleans up what the reruns made.
     """
     prefix = "ft%s" % uuid.uuid4().hex[:2]
     image_name = "fault-%s" % uuid.uuid4().hex[:6]
+    stack_name = "fault-%s" % uuid.uuid4().hex[:6]
     image_file = tmp_path_factory.mktemp("fault") / "disk.raw"
     with open(image_file, "wb") as handle:
         # 1 GiB of data that is not all zeros at the start (qemu-img calls it raw either way): Glance takes seconds.
         handle.write(os.urandom(1 << 20))
         handle.truncate(1 << 30)
-    out = dict(prefix=prefix, nodes=fleet(prefix), image=image_name, image_file=str(image_file))
+    out = dict(prefix=prefix, nodes=fleet(prefix), image=image_name, image_file=str(image_file), stack=stack_name)
     try:
+        created = run_module("ooo.lifecycle.heat_stack", stack_args(stack_name, marker="before"))
+        assert not created.get("failed"), created.get("msg")
+        accepted = run_module("ooo.lifecycle.heat_stack", dict(stack_args(stack_name, marker="after", update_wait=20), wait=False))
+        assert accepted["stack"]["status"] == "UPDATE_IN_PROGRESS", accepted
+        time.sleep(1)
+        out["heat_pids"] = kill_service("heat-engine")
+
         enroll = start_module("ooo.lifecycle.baremetal_nodes", {"cloud": "undercloud", "nodes": out["nodes"]})
         wait(lambda: len(nodes_named(conn, prefix)) >= 20 or enroll.poll() is not None, 120, "20 nodes enrolled")
         assert enroll.poll() is None, "the enrollment ended before Ironic could be killed: %s" % (finish(enroll),)
@@ -124,6 +139,7 @@ def killed(lab, conn, tmp_path_factory):
         out["restart_seconds"] = round(time.monotonic() - started, 1)
         yield out
     finally:
+        run_module("ooo.lifecycle.heat_stack", {"cloud": "undercloud", "name": stack_name, "state": "absent", "wait_in_progress": True})
         for node in nodes_named(conn, prefix):
             conn.baremetal.delete_node(node.id, ignore_missing=True)
         for image in list(conn.image.images()) + list(conn.image.images(is_hidden=True)):
@@ -161,9 +177,23 @@ def test_glance_killed_during_an_upload_leaves_no_half_image_after_the_rerun(kil
     assert not again.get("failed") and again["changed"] is False and again["bytes_sent"] == 0
 
 
+def test_heat_engine_killed_during_a_stack_update_then_the_rerun_supersedes_it(killed, conn):
+    """Heat's convergence engine leaves the stack UPDATE_IN_PROGRESS with nothing running it; the rerun waits until
+    Heat reports the dead engines down, then supersedes that update with its own, which completes."""
+    stuck = conn.orchestration.get("/stacks/%s" % killed["stack"]).json()["stack"]
+    assert stuck["stack_status"] == "UPDATE_IN_PROGRESS", "the engine's death left the update in progress"
+    args = dict(stack_args(killed["stack"], marker="after", update_wait=20), wait_in_progress=True)
+    rerun = run_module("ooo.lifecycle.heat_stack", args)
+    assert not rerun.get("failed"), rerun.get("msg")
+    assert "no heat-engine up now was running then" in rerun["superseded"]
+    assert rerun["operation"] == "update" and rerun["stack"]["status"] == "UPDATE_COMPLETE" and rerun["outputs"]["probe"] == "after"
+    again = run_module("ooo.lifecycle.heat_stack", args)
+    assert not again.get("failed") and again["changed"] is False and again["writes"] == 0 and "superseded" not in again
+
+
 def test_the_restart_took_the_undercloud_playbook_once(killed):
     """The reruns above ran against the services the playbook restarted: new processes, and each one answering."""
-    for name, pids in (("ironic", killed["ironic_pids"]), ("glance", killed["glance_pids"])):
+    for name, pids in (("ironic", killed["ironic_pids"]), ("glance", killed["glance_pids"]), ("heat-engine", killed["heat_pids"])):
         with open("%s/%s.pid" % (RUN_DIR, name)) as handle:
             assert int(handle.read()) not in pids
     assert killed["restart_seconds"] < 300

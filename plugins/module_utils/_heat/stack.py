@@ -270,9 +270,24 @@ class Stacks(object):
                              params={"nested_depth": 5, "sort_dir": "desc", "sort_keys": "event_time", "limit": limit})
         return resp.json().get("events", [])
 
-    def wait(self, name, stack_id, deadline, what):
-        """Poll until the stack leaves *_IN_PROGRESS; return the last record (None once it is gone)."""
+    def orphaned(self, stack):
+        """Why no engine runs the stack's operation in progress (``orphaned_reason``), or None - also when the
+        service list cannot be read (it takes an admin)."""
+        try:
+            resp = self._request("get", "/services", "list the engines for", stack["stack_name"], expect=(200, 403))
+        except APIError:
+            return None
+        if resp.status_code != 200:
+            return None
+        return orphaned_reason(stack, resp.json().get("services", []))
+
+    def wait(self, name, stack_id, deadline, what, orphan_every=None):
+        """Poll until the stack leaves *_IN_PROGRESS; return the last record (None once it is gone).
+
+        With ``orphan_every`` (seconds), the engines are also read that often, and a stack whose operation no engine
+        runs is returned while still in progress, with the reason under ``ooo_orphaned``."""
         path = "/stacks/%s/%s" % (name, stack_id)
+        next_check = time.monotonic()
         while True:
             try:
                 resp = self._request("get", path, "read", name, expect=(200, 404))
@@ -285,11 +300,46 @@ class Stacks(object):
             stack = resp.json()["stack"] if resp.status_code == 200 else None
             if stack is None or not stack["stack_status"].endswith("_IN_PROGRESS"):
                 return stack
+            if orphan_every is not None and time.monotonic() >= next_check:
+                next_check = time.monotonic() + orphan_every
+                reason = self.orphaned(stack)
+                if reason:
+                    return dict(stack, ooo_orphaned=reason)
             if time.monotonic() >= deadline:
                 raise StackFailed(failed(what, "stack", name, "still %s after %ss; Heat goes on, look again with "
                                          "ooo.lifecycle.heat_stack_info or raise timeout" % (stack["stack_status"], self.timeout)),
                                   stack_status=stack["stack_status"])
             time.sleep(self.poll)
+
+
+def _heat_time(text):
+    """Pure: a time as Heat writes it (2026-12-06T13:48:19Z, or 2026-12-06T13:48:56.000000), naive UTC; None if none."""
+    if not text:
+        return None
+    return datetime.datetime.strptime(str(text).rstrip("Z").split(".")[0], "%Y-%m-%dT%H:%M:%S")
+
+
+def orphaned_reason(stack, services):
+    """Pure: why no heat-engine can be running the stack's operation in progress, or None.
+
+    Heat's convergence engine (its default) does not reset a stack whose engine died mid-operation, as the legacy
+    engine does at start: the stack stays *_IN_PROGRESS until its timeout, with nothing working on it. It is
+    orphaned when every engine up now started after the operation began (Heat's service list: an engine that is
+    killed is reported down once its heartbeat is older than its report interval). With no engine up at all,
+    nothing could run a new operation either: not orphaned, the caller waits as before.
+    """
+    if not stack or not stack.get("stack_status", "").endswith("_IN_PROGRESS"):
+        return None
+    began = _heat_time(stack.get("updated_time") or stack.get("creation_time"))
+    engines = [s for s in services or [] if s.get("binary", "heat-engine") == "heat-engine"]
+    up = [s for s in engines if s.get("status") == "up"]
+    if began is None or not up:
+        return None
+    if any((_heat_time(s.get("created_at")) or began) <= began for s in up):
+        return None
+    started = sorted({s.get("created_at", "?").split(".")[0] for s in up})
+    return ("%s since %s, and no heat-engine up now was running then (the engines up started at %s; the one that "
+            "ran it died)" % (stack["stack_status"], stack.get("updated_time") or stack.get("creation_time"), ", ".join(started)))
 
 
 def now_heat():

@@ -47,3 +47,25 @@ def test_failures_put_causes_first_and_skip_the_stack_itself():
     events = [event("s", "UPDATE_FAILED", "whole"), event("g", "UPDATE_FAILED", "Stack UPDATE cancelled"),
               event("p", "UPDATE_FAILED", "boom"), event("p", "UPDATE_FAILED", "older"), event("q", "UPDATE_COMPLETE", "")]
     assert [(f["resource"], f["reason"]) for f in failures_from_events(events)] == [("p", "boom"), ("g", "Stack UPDATE cancelled")]
+
+
+def test_an_operation_no_engine_runs_any_more_is_orphaned():
+    from ansible_collections.ooo.lifecycle.plugins.module_utils._heat.stack import orphaned_reason
+    stack = {"stack_status": "UPDATE_IN_PROGRESS", "updated_time": "2026-12-06T13:48:19Z", "creation_time": "2026-12-06T13:48:10Z"}
+    old_dead = {"binary": "heat-engine", "status": "down", "created_at": "2026-12-06T13:31:50.000000"}
+    new_up = {"binary": "heat-engine", "status": "up", "created_at": "2026-12-06T13:48:56.000000"}
+    old_up = dict(old_dead, status="up")
+    reason = orphaned_reason(stack, [old_dead, new_up, new_up])
+    assert reason.startswith("UPDATE_IN_PROGRESS since 2026-12-06T13:48:19Z, and no heat-engine up now was running then")
+    assert "2026-12-06T13:48:56" in reason
+    # An engine that was up when it began may still run it (or its heartbeat is not old enough to say it died).
+    assert orphaned_reason(stack, [old_up, new_up]) is None
+    # No engine up: nothing could run a new operation either.
+    assert orphaned_reason(stack, [old_dead]) is None
+    # Settled stacks, and stacks without times, are never orphaned.
+    assert orphaned_reason(dict(stack, stack_status="UPDATE_COMPLETE"), [new_up]) is None
+    assert orphaned_reason({"stack_status": "CREATE_IN_PROGRESS"}, [new_up]) is None
+    # A create counts from its creation time.
+    created = {"stack_status": "CREATE_IN_PROGRESS", "creation_time": "2026-12-06T13:50:00Z"}
+    assert orphaned_reason(created, [new_up]) is None
+    assert orphaned_reason(created, [dict(new_up, created_at="2026-12-06T13:51:00.000000")])
