@@ -5,9 +5,17 @@ and out, updated; the README's main command (`make lab`) must still run after th
 (`make test`). So the suite ends as an operator would start over: every deployment container, config, marker, data
 directory and release fact removed from the machines (Ironic keeps them deployed from the golden image), then the
 deployment of the lab's release from nothing, once with an operator's testinfra check that fails step 3's validation
-on the controller, and again without it, which resumes at step 3. scripts/test.sh runs this file alone, last.
+on the controller, and again without it, which resumes at step 3. While it runs, every process's command line is
+sampled; none may hold a secret, nor may anything podman shows of a container. scripts/test.sh runs this file alone,
+last.
 """
 import json
+import os
+import subprocess
+import threading
+from pathlib import Path
+
+import yaml
 
 from conftest import DEPLOYED, RELEASE_FACT, TOP, containers, machine, recap, run_playbook, summary, undeploy
 
@@ -25,6 +33,61 @@ def test_the_operator_approved_this_machine(host, ooo):
 '''
 
 
+SECRET_FILES = ("/etc/ooo-undercloud/passwords.yml", "/etc/ooo-undercloud/overcloud-passwords.yml",
+                os.path.expanduser("~/.config/openstack/secure.yaml"), "/etc/ooo-lab/bmc/password")
+
+
+def known_secrets():
+    """Every generated password this lab holds: the undercloud's, the overcloud's, the clouds' (secure.yaml), the BMC's."""
+    found = set()
+
+    def walk(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and len(value) >= 12:
+            found.add(value)
+    for path in SECRET_FILES:
+        text = Path(path).read_text()
+        walk(yaml.safe_load(text) if path.endswith(".yml") or path.endswith(".yaml") else text.strip())
+    assert len(found) >= 10, "the lab's secrets were not found (%d)" % len(found)
+    return found
+
+
+class ArgvSampler(object):
+    """Every distinct command line of every process on this host (the lab machines' processes too: they are this
+    host's processes), read from /proc every 0.2 s while a deployment runs."""
+
+    def __init__(self):
+        self.seen = set()
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            for entry in os.listdir("/proc"):
+                if entry.isdigit():
+                    try:
+                        with open("/proc/%s/cmdline" % entry, "rb") as handle:
+                            self.seen.add(handle.read().replace(b"\0", b" ").decode("utf-8", "replace"))
+                    except OSError:
+                        pass
+            self.samples += 1
+            self._stop.wait(0.2)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(10)
+
+
 def failing_checks(tmp_path):
     """An operator's testinfra check for the controllers' step 3 that fails (overcloud_testinfra_dirs)."""
     step3 = tmp_path / "checks" / "Controller" / "step_3"
@@ -40,6 +103,7 @@ def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_
 
     # Step 3 fails its validation on the controller: an operator's testinfra check (the step's containers are fine).
     failing = dict(QUICK, overcloud_sanity=False, overcloud_testinfra_dirs=[failing_checks(tmp_path)])
+    sampler = ArgvSampler().__enter__()
     rc, output = run_playbook("overcloud_deploy.yml", "-e", json.dumps(failing), check=False)
     assert rc != 0
     assert ("step 3 on controller-0 does not validate: test_approved.py: test_the_operator_approved_this_machine: "
@@ -53,7 +117,10 @@ def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_
     # by their markers; no machine recorded step 3 (the failure stopped every machine at that task), so step 3 runs
     # again everywhere; 4 and 5 are brought up from nothing.
     examples = dict(QUICK, overcloud_testinfra_dirs=[str(TOP / "docs" / "examples" / "testinfra")])
-    _rc, resumed = run_playbook("overcloud_deploy.yml", "-e", json.dumps(examples))
+    try:
+        _rc, resumed = run_playbook("overcloud_deploy.yml", "-e", json.dumps(examples))
+    finally:
+        sampler.__exit__()
     rows = summary(resumed)
     assert rows[1][0] == "0/3" and rows[2][0] == "0/3", rows
     assert rows[3][0] == "3/3" and rows[4][0] == "3/3" and rows[5][0] == "3/3", rows
@@ -66,3 +133,19 @@ def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_
         assert images and set(images) == {REMOTE_IMAGE}, (host, images)
     assert containers("compute-0")["compute_agent"][:2] == ("tripleo_step4", "running")
     assert containers("controller-0")["keystone"][:2] == ("tripleo_step3", "running")
+
+
+    # No secret in any process's command line while the deployment ran from nothing (MariaDB's bootstrap, Keystone's,
+    # the services' db syncs, the sanity stage), nor in what podman shows of any container, here or on a machine.
+    secrets = known_secrets()
+    assert sampler.samples > 100 and len(sampler.seen) > 200, (sampler.samples, len(sampler.seen))
+    leaked = sorted({line[:120] for line in sampler.seen for secret in secrets if secret in line})
+    assert not leaked, "a secret in a process's command line: %s" % leaked
+    hosts = [None] + list(DEPLOYED)
+    for host in hosts:
+        prefix = [] if host is None else ["podman", "exec", "ooo-lab-" + host]
+        ids = subprocess.run(prefix + ["podman", "ps", "-aq"], capture_output=True, text=True, check=True).stdout.split()
+        assert ids, host
+        shown = subprocess.run(prefix + ["podman", "inspect"] + ids, capture_output=True, text=True, check=True).stdout
+        leaked = [c["Name"] for c in json.loads(shown) if any(secret in json.dumps(c) for secret in secrets)]
+        assert not leaked, "a secret in podman inspect of %s on %s" % (leaked, host or "this host")
