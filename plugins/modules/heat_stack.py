@@ -25,7 +25,7 @@ description:
     With O(rollback), Heat rolls a failed update back (a failed create is deleted).
   - A stack in C(*_IN_PROGRESS) is not touched; the task fails, or waits first with O(wait_in_progress). Unless no
     heat-engine runs that operation any more - every engine up started after it began (the one that ran it died;
-    Heat's convergence engine then leaves the stack in progress until its timeout): the run supersedes it with its
+    Heat's convergence engine then leaves the stack in progress until its timeout) - the run supersedes it with its
     own update or delete, and says so in RV(superseded). Telling this takes Heat's service list (an admin); without
     it, the stack is treated as in progress.
   - With O(wait=false) the task returns once Heat accepted the create, update or delete (the stack then shows

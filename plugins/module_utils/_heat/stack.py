@@ -316,7 +316,7 @@ def _heat_time(text):
     """Pure: a time as Heat writes it (2026-12-06T13:48:19Z, or 2026-12-06T13:48:56.000000), naive UTC; None if none."""
     if not text:
         return None
-    return datetime.datetime.strptime(str(text).rstrip("Z").split(".")[0], "%Y-%m-%dT%H:%M:%S")
+    return datetime.datetime.strptime(str(text).rstrip("Z").split(".", maxsplit=1)[0], "%Y-%m-%dT%H:%M:%S")
 
 
 def orphaned_reason(stack, services):
@@ -337,7 +337,7 @@ def orphaned_reason(stack, services):
         return None
     if any((_heat_time(s.get("created_at")) or began) <= began for s in up):
         return None
-    started = sorted({s.get("created_at", "?").split(".")[0] for s in up})
+    started = sorted({s.get("created_at", "?").split(".", maxsplit=1)[0] for s in up})
     return ("%s since %s, and no heat-engine up now was running then (the engines up started at %s; the one that "
             "ran it died)" % (stack["stack_status"], stack.get("updated_time") or stack.get("creation_time"), ", ".join(started)))
 
