@@ -74,7 +74,7 @@ molecule_stage() {
 # converged lab, one pytest runs everything in order (its first test brings the lab up; conftest.py orders them).
 integration_first=(test_overcloud_deploy.py test_listeners.py test_overcloud_scale.py test_overcloud_update.py test_overcloud_upgrade.py
                    test_validations.py)
-integration_beside=(test_container_startup.py test_golden_image.py test_heat_stack.py test_image.py test_modules.py
+integration_beside=(test_bad_input.py test_container_startup.py test_golden_image.py test_heat_stack.py test_image.py test_modules.py
                     test_multicloud.py test_plan.py test_secrets.py test_undercloud.py)
 integration_last=(test_faults.py test_undercloud_service.py)
 integration_final=(test_lab_restored.py)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import time
@@ -24,6 +25,35 @@ def fingerprint(argv, environment, config_hash):
     data = json.dumps({"argv": list(argv), "env": dict(sorted((environment or {}).items())), "config": config_hash or ""},
                       sort_keys=True)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def input_problems(params, which, user_exists, isdir):
+    """Pure (the host is asked through the three functions given): every problem of the options, each naming the
+    option and the fix, found before anything is started or stopped."""
+    problems = []
+    starting = params.get("state", "started") in ("started", "restarted")
+    argv = params.get("argv")
+    if starting and argv is not None and not argv:
+        problems.append("argv: empty; give the program to run and its arguments, e.g. [/usr/sbin/mydaemon, --foreground]")
+    elif starting and argv and not which(argv[0]):
+        problems.append("argv: %s is not an executable file, nor a program on PATH; install it or give its full path" % argv[0])
+    url = params.get("ready_url")
+    if url is not None and not re.match(r"^https?://[^/\s]+", url):
+        problems.append("ready_url: %r is not an http:// or https:// URL" % url)
+    port = params.get("ready_port")
+    if port is not None and not 0 < port < 65536:
+        problems.append("ready_port: %s is not a TCP port (1 to 65535)" % port)
+    if params.get("ready_timeout") is not None and params["ready_timeout"] < 1:
+        problems.append("ready_timeout: %s; give the seconds to wait for readiness, 1 or more" % params["ready_timeout"])
+    if params.get("stop_timeout") is not None and params["stop_timeout"] < 0:
+        problems.append("stop_timeout: %s; give the seconds to wait before SIGKILL, 0 or more" % params["stop_timeout"])
+    user = params.get("user")
+    if starting and user and not user_exists(user):
+        problems.append("user: %s is not a user of this host; create it first or fix the name" % user)
+    chdir = params.get("chdir")
+    if starting and chdir and not isdir(chdir):
+        problems.append("chdir: %s is not a directory" % chdir)
+    return problems
 
 
 def decide(state, running, stored, wanted):

@@ -89,7 +89,7 @@ not_inspected:
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.inventory import list_nodes, read_inventories
-from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError, ValidationError, at_least
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
     open_connection,
     openstack_argument_spec,
@@ -98,6 +98,9 @@ from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connectio
 
 
 def run_module(module):
+    problems = at_least(module.params, 1, "concurrency")
+    if problems:
+        raise ValidationError(problems)
     conn = open_connection(module.params)
     entries = read_inventories(conn, list_nodes(conn, module.params["nodes"]), module.params["concurrency"])
     missing = sorted(name for name, e in entries.items() if e["inventory"] is None)

@@ -150,6 +150,7 @@ writes:
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.provision import Provisioner
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError, at_least
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import (
     open_connection,
     openstack_argument_spec,
@@ -158,6 +159,9 @@ from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connectio
 
 
 def run_module(module):
+    problems = at_least(module.params, 1, "concurrency") + at_least(module.params, 0, "retries")
+    if problems:
+        raise ValidationError(problems)
     conn = open_connection(module.params)
     worker = Provisioner(conn, module.params, module.check_mode)
     results = worker.run(module.params["nodes"])

@@ -168,7 +168,7 @@ from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.clouds im
     select_clouds,
     target_label,
 )
-from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import OOOError, ValidationError, at_least
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.connection import SECRET_AUTH_KEYS, sdk_message
 
 try:
@@ -282,6 +282,9 @@ def probe(entry, params):
 
 def run_module(module):
     params = module.params
+    problems = at_least(params, 1, "concurrency", "api_timeout")
+    if problems:
+        raise ValidationError(problems)
     entries, files = read_entries(module)
     if not entries:
         module.fail_json(msg="Failed to find any cloud: no clouds.yaml entry and no OS_* environment; write "

@@ -19,6 +19,10 @@ description:
   - Waits until the service listens on O(ready_port) and answers on O(ready_url);
     when it exits or does not become ready, fails with the end of its log.
   - Stops the whole process group (SIGTERM, then SIGKILL).
+  - Bad input is reported, every problem at once, before anything is started or stopped - an empty O(argv), a
+    program that is neither an executable file nor on C(PATH), an unknown O(user), a missing O(chdir), a
+    O(ready_url) that is not http(s), a port or timeout out of range. In check mode only the options themselves
+    are checked (earlier tasks may install the program).
   - Use it where PID 1 is not systemd (containers, CI machines); with systemd use units.
 author:
   - ooo.lifecycle developers (@ooo-lifecycle)
@@ -114,13 +118,39 @@ logfile:
   type: str
 '''
 
+import os
+import pwd
+import shutil
+
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import exit_with
-from ansible_collections.ooo.lifecycle.plugins.module_utils._process import ProcessService, decide, fingerprint
+from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError, exit_with
+from ansible_collections.ooo.lifecycle.plugins.module_utils._process import ProcessService, decide, fingerprint, input_problems
+
+
+def _user_exists(name):
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _which(program):
+    if os.sep in program:
+        return os.path.isfile(program) and os.access(program, os.X_OK)
+    return shutil.which(program) is not None
 
 
 def run_module(module):
     params = module.params
+    # In check mode the program, its user and its directory may be made by the tasks before this one, which did not
+    # run: only the options themselves are checked.
+    if module.check_mode:
+        problems = input_problems(params, lambda program: True, lambda user: True, lambda path: True)
+    else:
+        problems = input_problems(params, _which, _user_exists, os.path.isdir)
+    if problems:
+        raise ValidationError(problems)
     service = ProcessService(module, params)
     wanted = fingerprint(params["argv"] or [], params["environment"], params["config_hash"])
     actions = decide(params["state"], service.running_pid() is not None, service.stored_fingerprint(), wanted)

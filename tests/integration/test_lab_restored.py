@@ -134,7 +134,6 @@ def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_
     assert containers("compute-0")["compute_agent"][:2] == ("tripleo_step4", "running")
     assert containers("controller-0")["keystone"][:2] == ("tripleo_step3", "running")
 
-
     # No secret in any process's command line while the deployment ran from nothing (MariaDB's bootstrap, Keystone's,
     # the services' db syncs, the sanity stage), nor in what podman shows of any container, here or on a machine.
     secrets = known_secrets()

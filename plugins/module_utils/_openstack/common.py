@@ -58,6 +58,13 @@ class WaitTimeout(OOOError):
     """A waiter ran out of time."""
 
 
+def at_least(params, minimum, *names):
+    """Pure: a problem for each of the integer options ``names`` below ``minimum`` (concurrency 0 would hang a pool,
+    a timeout of 0 fails every call)."""
+    return ["%s: %s; give %s or more" % (name, params[name], minimum) for name in names
+            if params.get(name) is not None and params[name] < minimum]
+
+
 def failed(verb, obj, name, cause):
     """Format the collection's standard failure message."""
     label = "%s %s" % (obj, name) if name else obj

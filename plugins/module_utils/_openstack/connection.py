@@ -24,6 +24,7 @@ from ansible_collections.ooo.lifecycle.plugins.module_utils._retry import instal
 
 try:
     import openstack
+    import openstack.config
     import openstack.exceptions as sdk_exceptions
     HAS_OPENSTACKSDK = True
     OPENSTACKSDK_IMPORT_ERROR = None
@@ -128,8 +129,20 @@ def open_connection(params):
         install_retry_policy(conn)
         conn.authorize()
     except Exception as exc:  # pylint: disable=broad-except
-        raise CloudConnectionError(failed("connect to", "cloud", name, sdk_message(exc)))
+        message = sdk_message(exc)
+        if isinstance(params.get("cloud"), str) and "was not found" in message:
+            message += known_clouds_hint()
+        raise CloudConnectionError(failed("connect to", "cloud", name, message))
     return conn
+
+
+def known_clouds_hint():
+    """The entries of clouds.yaml, for the error about a name that is not one of them."""
+    try:
+        names = sorted(set(openstack.config.OpenStackConfig().get_cloud_names()))
+    except Exception:  # pylint: disable=broad-except
+        return ""
+    return " The entries of clouds.yaml are: %s; fix the name or add the entry." % (", ".join(names) or "none")
 
 
 def sdk_message(exc):
