@@ -265,15 +265,18 @@ class IdentityCatalog(object):
         )
 
     def _perform(self, action):
-        """The one write path: records the action and skips it in check mode."""
-        self.performed.append(describe(action))
+        """The one write path: records the action once done (planned, in check mode). A failed action stops the run
+        (the next ones may need it: a project needs its domain), and the error carries what was done before it."""
         if self.check_mode:
+            self.performed.append(describe(action))
             return
         kind, key, data = action
         try:
             getattr(self, "_" + kind)(key, data)
         except Exception as exc:  # pylint: disable=broad-except
-            raise APIError("Failed to %s: %s" % (describe(action), sdk_message(exc)))
+            raise APIError("Failed to %s: %s" % (describe(action), sdk_message(exc)), changed=bool(self.performed),
+                           actions=list(self.performed), failed_action=describe(action))
+        self.performed.append(describe(action))
 
     def apply(self, actions):
         for action in actions:

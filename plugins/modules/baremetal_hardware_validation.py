@@ -120,6 +120,12 @@ writes:
   description: Number of write calls made to Ironic.
   returned: always
   type: int
+failures:
+  description: One message per quarantine change that Ironic refused; the others were applied, and the task fails
+    with the verdicts, the report and what was applied in its result.
+  returned: when a quarantine change failed
+  type: list
+  elements: str
 '''
 
 import os
@@ -169,6 +175,22 @@ def plan_quarantine(entries, result, method, trait):
     return actions
 
 
+def run_each(actions, one, concurrency):
+    """Every action, each on its own: one that fails does not stop the others. Returns (done, failures): the
+    actions that were applied, and a message per action that was not."""
+    def guarded(action):
+        try:
+            one(action)
+            return action, None
+        except Exception as exc:  # pylint: disable=broad-except
+            return action, str(exc)
+    if not actions:
+        return [], []
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(actions)))) as pool:
+        outcomes = list(pool.map(guarded, actions))
+    return [a for a, error in outcomes if error is None], [error for _a, error in outcomes if error is not None]
+
+
 def apply_actions(conn, entries, actions, method, trait, concurrency):
     def one(action):
         name, kind, arg = action
@@ -181,11 +203,7 @@ def apply_actions(conn, entries, actions, method, trait, concurrency):
             call("unset maintenance on", "node", name, conn.baremetal.unset_node_maintenance, uuid)
         else:
             call("remove the trait from", "node", name, conn.baremetal.remove_node_trait, uuid, trait)
-        return 1
-    if not actions:
-        return 0
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(actions)))) as pool:
-        return sum(pool.map(one, actions))
+    return run_each(actions, one, concurrency)
 
 
 def write_reports(directory, result):
@@ -231,10 +249,10 @@ def run_module(module):
              for name, e in sorted(entries.items()) if e["inventory"] is not None]
     result = find_black_sheep(facts, metrics, mad_k=p["mad_k"], min_group=p["min_group"])
     actions = plan_quarantine(entries, result, p["quarantine"], p["trait"]) if p["quarantine"] != "none" else []
-    writes = 0
-    if not module.check_mode:
-        writes = apply_actions(conn, entries, actions, p["quarantine"], p["trait"], p["concurrency"])
-    out = dict(changed=bool(actions), outliers=result["outliers"], nodes=result["nodes"], groups=result["groups"],
+    done, failures = (actions, []) if module.check_mode else apply_actions(conn, entries, actions, p["quarantine"], p["trait"],
+                                                                           p["concurrency"])
+    writes = 0 if module.check_mode else len(done)
+    out = dict(changed=bool(done), outliers=result["outliers"], nodes=result["nodes"], groups=result["groups"],
                quarantine=[a[0] for a in actions if a[1] == "quarantine"],
                release=sorted(set(a[0] for a in actions if a[1] == "release")), not_inspected=missing, writes=writes)
     if p["report_dir"]:
@@ -244,6 +262,10 @@ def run_module(module):
             paths, report_changed = write_reports(p["report_dir"], result)
             out["changed"] = out["changed"] or report_changed
         out["report"] = paths
+    if failures:
+        # The verdicts, the report and what was applied are kept in the result; the rerun applies the rest.
+        raise OOOError("Failed to apply %d of %d quarantine changes: %s" % (len(failures), len(actions), "; ".join(failures[:10])),
+                       **dict(out, failures=failures))
     return out
 
 

@@ -19,6 +19,7 @@ from conftest import TOP, VENV_BIN, ansible_env, run_module, run_playbook, wait
 RUN_DIR = "/run/ooo-undercloud"
 IMAGE = "localhost/ooo-busybox:latest"
 ENROLL = 200
+ROLES = 150
 
 
 def start_module(module, args):
@@ -83,6 +84,10 @@ def stack_args(name, **parameters):
             "parameters": parameters}
 
 
+def roles_named(conn, prefix):
+    return [r for r in conn.identity.roles() if r.name.startswith(prefix + "-role-")]
+
+
 def nodes_named(conn, prefix):
     return [n for n in conn.baremetal.nodes(fields=["uuid", "name"]) if (n.name or "").startswith(prefix)]
 
@@ -99,7 +104,8 @@ def killed(lab, conn, tmp_path_factory):
 
     - Ironic (API and conductor) killed while 200 nodes enroll, once some exist;
     - Glance killed while an image's bytes stream to it;
-    - Heat's engine killed while it updates a stack.
+    - Heat's engine killed while it updates a stack;
+    - Keystone killed while identity_catalog creates 150 roles (last: the runs before authenticate through it).
     Yields what each run returned while its service died; cleans up what the reruns made.
     """
     prefix = "ft%s" % uuid.uuid4().hex[:2]
@@ -110,7 +116,8 @@ def killed(lab, conn, tmp_path_factory):
         # 1 GiB of data that is not all zeros at the start (qemu-img calls it raw either way): Glance takes seconds.
         handle.write(os.urandom(1 << 20))
         handle.truncate(1 << 30)
-    out = dict(prefix=prefix, nodes=fleet(prefix), image=image_name, image_file=str(image_file), stack=stack_name)
+    out = dict(prefix=prefix, nodes=fleet(prefix), image=image_name, image_file=str(image_file), stack=stack_name,
+               roles=["%s-role-%03d" % (prefix, i) for i in range(ROLES)])
     try:
         created = run_module("ooo.lifecycle.heat_stack", stack_args(stack_name, marker="before"))
         assert not created.get("failed"), created.get("msg")
@@ -134,6 +141,13 @@ def killed(lab, conn, tmp_path_factory):
         out["glance_pids"] = kill_service("glance")
         out["upload"] = finish(upload)
 
+        # Last, Keystone: the runs above authenticated through it.
+        catalog = start_module("ooo.lifecycle.identity_catalog", {"cloud": "undercloud", "roles": out["roles"]})
+        wait(lambda: len(roles_named(conn, prefix)) >= 20 or catalog.poll() is not None, 120, "20 roles created")
+        assert catalog.poll() is None, "the catalog run ended before Keystone could be killed: %s" % (finish(catalog),)
+        out["keystone_pids"] = kill_service("keystone")
+        out["catalog"] = finish(catalog)
+
         started = time.monotonic()
         run_playbook("undercloud_install.yml")
         out["restart_seconds"] = round(time.monotonic() - started, 1)
@@ -142,6 +156,8 @@ def killed(lab, conn, tmp_path_factory):
         run_module("ooo.lifecycle.heat_stack", {"cloud": "undercloud", "name": stack_name, "state": "absent", "wait_in_progress": True})
         for node in nodes_named(conn, prefix):
             conn.baremetal.delete_node(node.id, ignore_missing=True)
+        for role in roles_named(conn, prefix):
+            conn.identity.delete_role(role, ignore_missing=True)
         for image in list(conn.image.images()) + list(conn.image.images(is_hidden=True)):
             if image.name == image_name or image.properties.get("ooo_image_name") == image_name:
                 conn.image.delete_image(image, ignore_missing=True)
@@ -191,9 +207,30 @@ def test_heat_engine_killed_during_a_stack_update_then_the_rerun_supersedes_it(k
     assert not again.get("failed") and again["changed"] is False and again["writes"] == 0 and "superseded" not in again
 
 
+def test_keystone_killed_part_way_through_a_catalog_then_the_record_and_the_rerun_hold(killed, conn):
+    """The dying run's result lists each role it created before Keystone died, and says it changed; the rerun
+    creates exactly the others: every role once, none twice, none missing."""
+    dying = killed["catalog"]
+    assert dying.get("failed") is True and dying["changed"] is True, dying
+    done = [a[len("create role "):] for a in dying["actions"]]
+    assert done and set(done) <= set(killed["roles"]) and dying["failed_action"].startswith("create role ")
+    assert len(done) < len(killed["roles"])
+    existing = {r.name for r in roles_named(conn, killed["prefix"])}
+    assert set(done) <= existing, "every action recorded was done"
+    rerun = run_module("ooo.lifecycle.identity_catalog", {"cloud": "undercloud", "roles": killed["roles"]})
+    assert not rerun.get("failed"), rerun.get("msg")
+    created = [a[len("create role "):] for a in rerun["actions"]]
+    assert sorted(created) == sorted(set(killed["roles"]) - existing), "the rerun creates exactly what was missing"
+    names = [r.name for r in roles_named(conn, killed["prefix"])]
+    assert sorted(names) == sorted(killed["roles"]), "every role once"
+    again = run_module("ooo.lifecycle.identity_catalog", {"cloud": "undercloud", "roles": killed["roles"]})
+    assert not again.get("failed") and again["changed"] is False
+
+
 def test_the_restart_took_the_undercloud_playbook_once(killed):
     """The reruns above ran against the services the playbook restarted: new processes, and each one answering."""
-    for name, pids in (("ironic", killed["ironic_pids"]), ("glance", killed["glance_pids"]), ("heat-engine", killed["heat_pids"])):
+    for name, pids in (("ironic", killed["ironic_pids"]), ("glance", killed["glance_pids"]), ("heat-engine", killed["heat_pids"]),
+                       ("keystone", killed["keystone_pids"])):
         with open("%s/%s.pid" % (RUN_DIR, name)) as handle:
             assert int(handle.read()) not in pids
     assert killed["restart_seconds"] < 300

@@ -53,3 +53,18 @@ def test_trait_method_adds_the_trait_and_the_order_is_by_name():
     result = {"nodes": {"b": verdict(True), "a": verdict(True)}}
     assert plan_quarantine({"a": entry(), "b": entry()}, result, "trait", TRAIT) == [
         ("a", "quarantine", TRAIT), ("b", "quarantine", TRAIT)]
+
+
+def test_one_failed_change_does_not_stop_the_others():
+    from ansible_collections.ooo.lifecycle.plugins.modules.baremetal_hardware_validation import run_each
+    applied = []
+
+    def one(action):
+        if action[0] == "n2":
+            raise RuntimeError("Failed to set maintenance on node n2: HTTP 409 node locked")
+        applied.append(action[0])
+    actions = [("n1", "quarantine", "r"), ("n2", "quarantine", "r"), ("n3", "release", "maintenance")]
+    done, failures = run_each(actions, one, concurrency=2)
+    assert sorted(applied) == ["n1", "n3"] and [a[0] for a in done] == ["n1", "n3"]
+    assert failures == ["Failed to set maintenance on node n2: HTTP 409 node locked"]
+    assert run_each([], one, 4) == ([], [])
