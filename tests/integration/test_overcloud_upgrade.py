@@ -17,6 +17,7 @@ from conftest import DEPLOYED, RELEASE_FACT, container_ids, machine, run_playboo
 
 NEXT = "198.18.0.1:8787/ooo/services:2027.1"
 JAVELIN = "/var/lib/ooo-undercloud/javelin.json"
+BACKUP = "/var/lib/ooo-overcloud/backups/pre-upgrade-2026.2-to-2027.1.sql"
 QUICK = {"overcloud_validations": False}
 
 
@@ -77,6 +78,75 @@ def test_guard_refuses_mixed_releases(next_image):
     finally:
         subprocess.run(["podman", "exec", "-i", "ooo-lab-compute-2", "sh", "-c", "cat > " + RELEASE_FACT], input=original, text=True, check=True)
     assert release("compute-2") == "2026.2"
+
+
+# The next release's image with a schema migration that changes the database, then fails: keystone-manage db_sync runs,
+# adds a table, and exits 1.
+BROKEN = "198.18.0.1:8787/ooo/services:2027.1-broken-migration"
+BROKEN_MANAGE = r"""#!/bin/sh
+/opt/ooo-undercloud/venv/bin/keystone-manage.real "$@" || exit $?
+[ "$1" = db_sync ] || exit 0
+python3 -c '
+import configparser, urllib.parse, pymysql
+conf = configparser.ConfigParser(interpolation=None)
+conf.read("/etc/keystone/keystone.conf")
+url = urllib.parse.urlparse(conf["database"]["connection"].replace("mysql+pymysql", "mysql"))
+db = pymysql.connect(host=url.hostname, user=url.username, password=urllib.parse.unquote(url.password), database=url.path[1:])
+db.cursor().execute("CREATE TABLE ooo_half_migrated (id INT)")
+db.commit()
+' || exit 2
+echo "keystone-manage: migration 999 failed half-way (made to fail by the upgrade test)" >&2
+exit 1
+"""
+
+
+def half_migrated():
+    """Whether the broken migration's table is in Keystone's database."""
+    out = machine("controller-0", "podman", "exec", "mysql", "mariadb", "-N", "-B", "-e",
+                  "SHOW TABLES LIKE 'ooo_half_migrated'", "keystone").stdout
+    return out.strip() == "ooo_half_migrated"
+
+
+@pytest.fixture(scope="module")
+def broken_image(next_image, tmp_path_factory):
+    context = tmp_path_factory.mktemp("broken")
+    (context / "keystone-manage").write_text(BROKEN_MANAGE)
+    (context / "Containerfile").write_text(
+        "FROM localhost/ooo-services:2027.1\n"
+        "RUN mv /opt/ooo-undercloud/venv/bin/keystone-manage /opt/ooo-undercloud/venv/bin/keystone-manage.real\n"
+        "COPY --chmod=755 keystone-manage /opt/ooo-undercloud/venv/bin/keystone-manage\n")
+    subprocess.run(["podman", "build", "--quiet", "-t", "localhost/ooo-services:2027.1-broken", str(context)], check=True,
+                   capture_output=True)
+    subprocess.run(["podman", "push", "--quiet", "--tls-verify=false", "localhost/ooo-services:2027.1-broken", BROKEN],
+                   check=True, capture_output=True)
+    return BROKEN
+
+
+def test_a_failed_migration_is_restored_and_release_n_runs_again(broken_image):
+    """The migration changes the database, then fails: the dump taken before it is restored (the table it added is
+    gone), release n's very containers run again on every machine, each machine still records n, and the overcloud
+    answers through the VIP; the message says all of it. The real upgrade (next test) then goes through."""
+    import openstack
+    before = state()
+    rc, output = upgrade("2027.1", image=broken_image, check=False)
+    flat = " ".join(output.split())
+    assert rc != 0, output[-3000:]
+    assert ("The schema migration of release 2027.1 failed on controller-0: keystone: keystone-manage: migration 999 "
+            "failed half-way (made to fail by the upgrade test).") in flat, output[-4000:]
+    assert ("The databases were restored from /var/lib/ooo-overcloud/backups/pre-upgrade-2026.2-to-2027.1.sql and "
+            "release 2026.2 runs again on ") in flat
+    assert "Deployment step" not in output, "nothing of 2027.1 was deployed"
+    assert not half_migrated(), "the restore removed what the failed migration added"
+    after = state()
+    assert after[0] == before[0], "the same containers of release n, each machine on n"
+    for host in DEPLOYED:
+        lines = machine(host, "podman", "ps", "--filter", "label=managed_by=ooo.lifecycle", "--format", "{{.Names}}").stdout.split()
+        assert lines, "%s runs release n's containers again" % host
+    mode = machine("controller-0", "stat", "-c", "%a", BACKUP).stdout.strip()
+    assert mode == "600"
+    assert openstack.connect(cloud="overcloud").session.get_token(), "the overcloud answers through the VIP on release n"
+    # The real upgrade (next test) takes a dump of its own: this attempt's is removed, as an operator would once read.
+    machine("controller-0", "rm", "-f", BACKUP)
 
 
 def test_upgrade_to_the_next_release_keeps_the_javelin_resources(next_image):
