@@ -136,8 +136,7 @@ def _user_exists(name):
 
 
 def _which(program):
-    if os.sep in program:
-        return os.path.isfile(program) and os.access(program, os.X_OK)
+    # shutil.which takes a path too: it is then checked as an executable file, not looked up on PATH.
     return shutil.which(program) is not None
 
 

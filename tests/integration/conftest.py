@@ -94,6 +94,26 @@ def machine(name, *argv, check=True):
     return subprocess.run(["podman", "exec", "ooo-lab-" + name] + list(argv), capture_output=True, text=True, check=check)
 
 
+def process_tree(roots):
+    """The pids ``roots`` and every descendant of theirs on this host (the lab machines' processes are this host's)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], list(roots)
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.append(current)
+            todo.extend(children.get(current, []))
+    return found
+
+
 def containers(name):
     """The deployment's containers on a lab machine: name -> (config_id, state, exit code)."""
     out = machine(name, "podman", "ps", "-a", "--filter", "label=managed_by=ooo.lifecycle", "--format", "json").stdout

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import TOP, VENV_BIN, ansible_env, run_module, run_playbook, wait
+from conftest import TOP, VENV_BIN, ansible_env, process_tree, run_module, run_playbook, wait
 
 RUN_DIR = "/run/ooo-undercloud"
 IMAGE = "localhost/ooo-busybox:latest"
@@ -37,30 +37,11 @@ def finish(proc, timeout=300):
         raise AssertionError("no result: %s %s" % (out[-2000:], err[-2000:]))
 
 
-def tree(pid):
-    """``pid`` and every descendant of it."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open("/proc/%s/stat" % entry) as handle:
-                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
-
-
 def kill_service(name):
     """SIGKILL an undercloud service: its process and every worker under it. Returns the pids killed."""
     with open("%s/%s.pid" % (RUN_DIR, name)) as handle:
         pid = int(handle.read())
-    pids = tree(pid)
+    pids = process_tree([pid])
     for each in pids:
         try:
             os.kill(each, signal.SIGKILL)

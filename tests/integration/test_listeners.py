@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 
-from conftest import machine
+from conftest import machine, process_tree
 
 UNDERCLOUD = "198.18.0.1"
 VIP = "198.18.0.250"
@@ -64,23 +64,7 @@ def our_pids():
                             roots.append(int(entry))
                 except OSError:
                     pass
-    parent = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open("/proc/%s/stat" % entry) as handle:
-                    parent[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-    found = set(roots)
-    for pid in parent:
-        chain, current = [], pid
-        while current in parent and current not in found and len(chain) < 50:
-            chain.append(current)
-            current = parent[current]
-        if current in found:
-            found.update(chain)
-    return found
+    return set(process_tree(roots))
 
 
 def test_the_undercloud_listens_only_where_it_must():
