@@ -25,6 +25,11 @@ description:
     A container with a C(healthcheck) must become healthy (its test run in it, polled - C(podman healthcheck run), or
     an exec of the test on docker; neither needs systemd) before the next order starts. The first failure stops the
     run; later orders are not started.
+  - With podman, a container process podman no longer lists (a conmon whose C(-n) is a name of this config and whose
+    C(-c) ID no container has, left when a podman call was killed part-way) would go on holding what the new
+    container needs, such as its port. It is found from C(/proc), reported in C(orphans) with the ports it holds, and
+    killed (SIGKILL, its processes and its conmon) before anything starts; if it survives, the run fails naming it, its
+    process and its ports, with nothing started.
   - All containers of the O(config_id) are read with one C(podman ps) call (on docker, one list call and an inspect of
     each container of the config); a rerun with nothing to do makes no write.
   - A config is managed by one runtime. When the other runtime already runs one of its containers for this
@@ -173,6 +178,32 @@ names:
   returned: always
   type: list
   elements: str
+orphans:
+  description:
+    - With the podman runtime, the processes of containers of this config that podman no longer lists (its record
+      lost while they ran, such as a podman call killed part-way), reaped (or, in check mode, to be reaped) with
+      SIGKILL before anything starts.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The container name its conmon carries.
+      type: str
+    id:
+      description: The container ID its conmon carries.
+      type: str
+    pids:
+      description: The conmon and the processes under it, children first.
+      type: list
+      elements: int
+    ports:
+      description: The listening sockets they held, as C(host:port).
+      type: list
+      elements: str
+    process:
+      description: One line naming it, its main process and the ports it held.
+      type: str
 '''
 
 import json
@@ -181,7 +212,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
-from ansible_collections.ooo.lifecycle.plugins.module_utils._containers import dockerapi, runtime, startup
+from ansible_collections.ooo.lifecycle.plugins.module_utils._containers import dockerapi, orphans, runtime, startup
 
 
 class StepFailed(Exception):
@@ -351,6 +382,15 @@ def main():
         module.fail_json(msg="Refusing to touch containers of %s: %s" % (p["config_id"], "; ".join(problems)), problems=problems,
                          names=names)
     todo = startup.sequence(actions)
+    # The processes of a container of this config that podman no longer lists (its record lost while they ran) are
+    # reaped before anything starts: they would hold what the new container needs, its port first.
+    strays = []
+    if p["runtime"] == "podman":
+        strays = orphans.find(orphans.read_procs(), set(names), engine.known_ids)
+        for stray in strays:
+            stray["ports"] = orphans.held_ports(stray["pids"])
+            stray["process"] = orphans.describe(stray)
+            stray["commands"] = [orphans.kill_argv(stray)]
     diff = {"before": {}, "after": {}}
     for entry in todo:
         diff["before"][entry["name"]] = "absent" if entry["action"] in ("create", "run") else {"changed_keys": entry["changed_keys"]}
@@ -366,20 +406,41 @@ def main():
         module.fail_json(msg="Failed to plan %s: %s; nothing was changed" % (p["config_id"], exc), names=names)
 
     def commands():
-        return [c for e in pulls + todo for c in e.get("commands", [])]
+        return [c for e in pulls + strays + todo for c in e.get("commands", [])]
+
+    def reaped():
+        return [dict((k, s[k]) for k in ("name", "id", "pids", "ports", "process")) for s in strays]
 
     if module.check_mode:
         for entry in pulls:
             entry["commands"] = [engine.pull_step(entry["name"])[1]]
         for entry in todo:
             entry["commands"] = [shown for _kind, shown, _payload in entry["steps"]]
-        module.exit_json(changed=bool(todo), containers=[public(a) for a in actions], commands=commands(), diff=diff, names=names)
+        module.exit_json(changed=bool(todo or strays), containers=[public(a) for a in actions], commands=commands(), diff=diff,
+                         names=names, orphans=reaped())
     # Every image is made present before anything starts: a missing image fails the run with nothing changed.
     with ThreadPoolExecutor(max_workers=max(1, min(p["concurrency"], len(pulls) or 1))) as pool:
         errors = [e for e in pool.map(runner.pull, pulls) if e]
     if errors:
         module.fail_json(msg="Failed to start %s: %s; nothing was started" % (p["config_id"], "; ".join(errors)),
                          changed=bool(commands()), containers=[public(a) for a in actions], commands=commands())
+    for stray in strays:
+        problem = orphans.reap(stray)
+        if not problem:
+            try:
+                for argv in engine.storage_steps(stray["id"]):
+                    stray["commands"].append(argv)
+                    rc, out, err = module.run_command(argv)
+                    if rc != 0:
+                        problem = "%s: its processes were killed, but %s failed: %s" % (
+                            orphans.describe(stray), " ".join(argv[:3]), (err or out).strip()[-500:])
+                        break
+            except runtime.RuntimeFailure as exc:
+                problem = "%s: its processes were killed, but %s" % (orphans.describe(stray), exc)
+        if problem:
+            module.fail_json(msg="Failed to start %s: %s; nothing was started" % (p["config_id"], problem),
+                             changed=True, containers=[public(a) for a in actions], commands=commands(), names=names,
+                             orphans=reaped())
     failed = None
     for entry in [a for a in todo if a["action"] == "remove"]:
         runner.apply(entry)
@@ -397,7 +458,8 @@ def main():
             with ThreadPoolExecutor(max_workers=min(p["concurrency"], len(batch))) as pool:
                 list(pool.map(runner.apply, batch))
         failed = next((a for a in batch if a.get("failed")), None)
-    result = dict(changed=bool(todo), containers=[public(a) for a in actions], commands=commands(), diff=diff, names=names)
+    result = dict(changed=bool(todo or strays), containers=[public(a) for a in actions], commands=commands(), diff=diff, names=names,
+                  orphans=reaped())
     if failed:
         module.fail_json(msg="Failed to start %s: %s; later start orders were not started" % (p["config_id"], failed["msg"]), **result)
     module.exit_json(**result)

@@ -8,6 +8,7 @@ for all of them. scripts/test.sh runs this file with the tests that stop and res
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -254,3 +255,61 @@ def test_a_service_container_killed_during_container_startup_is_started_again_by
     assert subprocess.run(["podman", "inspect", "--format", "{{.Id}}", second], capture_output=True, text=True, check=False).stdout.strip() == api_id
     again = run_module("ooo.lifecycle.container_startup", args)
     assert not again.get("failed") and again["changed"] is False
+
+
+def lost_record(tmp_path, name, argv):
+    """Run a container whose record podman's database then lacks while its processes run, as when a podman call is
+    killed part-way: it is started through a database of its own (containers.conf static_dir) on the host's storage.
+    Returns its ID."""
+    try:
+        with open("/etc/containers/containers.conf") as handle:
+            conf = handle.read()
+    except OSError:
+        conf = ""
+    line = 'static_dir = "%s"' % (tmp_path / "libpod")
+    conf = conf.replace("[engine]", "[engine]\n" + line, 1) if "[engine]" in conf else conf + "\n[engine]\n" + line + "\n"
+    (tmp_path / "containers.conf").write_text(conf)
+    env = dict(os.environ, CONTAINERS_CONF=str(tmp_path / "containers.conf"))
+    got = subprocess.run(["podman", "run", "-d", "--name", name, "--net", "host", IMAGE] + argv, env=env, capture_output=True,
+                         text=True, check=True)
+    return got.stdout.strip()
+
+
+def test_container_processes_podman_no_longer_lists_are_reaped_before_the_port_is_needed(podman_config, tmp_path):
+    """A container of the config whose record podman lost still runs and holds the service's port (the measured
+    failure: the new container restarted in a loop on "Address already in use"). Check mode names it, its process and
+    the port; the run kills it, frees its name and starts the service; the next check and run change nothing."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    name = "%s-api" % podman_config
+    serve = ["httpd", "-f", "-p", "127.0.0.1:%d" % port]
+    stray = lost_record(tmp_path, name, serve)
+    try:
+        wait(lambda: "127.0.0.1:%d " % port in subprocess.run(["ss", "-ltnH"], capture_output=True, text=True).stdout, 30,
+             "the lost container listening")
+        assert name not in subprocess.run(["podman", "ps", "-a", "--format", "{{.Names}}"], capture_output=True, text=True).stdout
+        args = {"config_id": podman_config, "config": {name: {"image": IMAGE, "net": "host", "command": serve, "stop_signal": "KILL"}}}
+        check = run_module("ooo.lifecycle.container_startup", args, check=True)
+        assert check["changed"] and [o["id"] for o in check["orphans"]] == [stray], check
+        assert check["orphans"][0]["ports"] == ["127.0.0.1:%d" % port]
+        assert "httpd -f -p 127.0.0.1:%d" % port in check["orphans"][0]["process"]
+        assert ["kill", "-KILL"] + [str(p) for p in check["orphans"][0]["pids"]] in check["commands"]
+        assert all(os.path.exists("/proc/%d" % p) for p in check["orphans"][0]["pids"]), "check mode killed nothing"
+        applied = run_module("ooo.lifecycle.container_startup", args)
+        assert not applied.get("failed") and applied["changed"], applied.get("msg")
+        assert [o["id"] for o in applied["orphans"]] == [stray]
+        assert not any(os.path.exists("/proc/%d" % p) and _state(p) != "Z" for p in check["orphans"][0]["pids"])
+        running = subprocess.run(["podman", "inspect", "--format", "{{.State.Status}} {{.Id}}", name], capture_output=True, text=True).stdout.split()
+        assert running[0] == "running" and running[1] != stray
+        for check_mode in (True, False):
+            again = run_module("ooo.lifecycle.container_startup", args, check=check_mode)
+            assert not again.get("failed") and again["changed"] is False and again["orphans"] == [] and again["commands"] == [], again
+    finally:
+        left = [int(p) for p in subprocess.run(["pgrep", "-f", "conmon.*%s" % stray], capture_output=True, text=True).stdout.split()]
+        for pid in process_tree(left):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        subprocess.run(["podman", "rm", "--storage", "--force", stray], capture_output=True, check=False)

@@ -62,6 +62,8 @@ class Podman(object):
     def __init__(self, module, executable="podman"):
         self.module = module
         self.exe = executable
+        # The full ID of every container podman lists, from the last containers() read (orphans.find uses it).
+        self.known_ids = set()
 
     def _run(self, argv):
         return self.module.run_command(argv)
@@ -73,7 +75,9 @@ class Podman(object):
         if rc != 0:
             raise RuntimeFailure("Failed to list the podman containers: %s" % (err or out).strip())
         found = {}
-        for item in json.loads(out or "[]"):
+        listed = json.loads(out or "[]")
+        self.known_ids = set(item.get("Id") or "" for item in listed) - {""}
+        for item in listed:
             name = (item.get("Names") or [None])[0]
             labels = item.get("Labels") or {}
             if name in names or (labels.get("config_id") == config_id if config_id else "config_id" in labels):
@@ -114,6 +118,24 @@ class Podman(object):
     def logs(self, name):
         _rc, out, err = self._run([self.exe, "logs", "--tail", "50", name])
         return out + err
+
+    def storage_steps(self, container_id):
+        """The writes that drop what storage still holds of a container podman's database no longer lists (its name
+        stays taken until then): unmount its mounts (its /dev/shm first), then remove it from storage only."""
+        rc, out, err = self._run([self.exe, "ps", "--all", "--external", "--no-trunc", "--filter", "id=" + container_id,
+                                  "--format", "{{.ID}}"])
+        if rc != 0:
+            raise RuntimeFailure("Failed to list podman's storage containers: %s" % (err or out).strip())
+        if container_id not in out.split():
+            return []
+        marker = "/overlay-containers/%s/" % container_id
+        try:
+            with open("/proc/self/mounts") as handle:
+                mounts = [line.split()[1] for line in handle if marker in line.split()[1] + "/"]
+        except (IOError, OSError):
+            mounts = []
+        return [["umount", path] for path in sorted(mounts, reverse=True)] + [
+            [self.exe, "rm", "--storage", "--force", container_id]]
 
 
 class Docker(object):
