@@ -12,6 +12,11 @@ def haproxy_not_up(stat):
     return haproxy.not_up(stat if isinstance(stat, str) else "")
 
 
+def haproxy_others_not_up(stat, listens, server):
+    """The servers of ``listens`` other than ``server`` that are not UP (what a drain of ``server`` needs UP)."""
+    return haproxy.others_not_up(stat if isinstance(stat, str) else "", listens, server)
+
+
 def overcloud_api_urls(apis, vip, groups):
     """The health check URL on the VIP of each API whose backends are in ``groups``."""
     return haproxy.api_urls(apis or [], vip, groups or [])
@@ -19,4 +24,4 @@ def overcloud_api_urls(apis, vip, groups):
 
 class FilterModule(object):
     def filters(self):
-        return {"haproxy_not_up": haproxy_not_up, "overcloud_api_urls": overcloud_api_urls}
+        return {"haproxy_not_up": haproxy_not_up, "haproxy_others_not_up": haproxy_others_not_up, "overcloud_api_urls": overcloud_api_urls}

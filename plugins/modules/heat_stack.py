@@ -119,6 +119,14 @@ superseded:
     running when it began.
   returned: when the stack was found in progress with no engine running its operation
   type: str
+retried:
+  description:
+    - The cause of a failed create or update that was sent again, once, as an update with the same body. Only Heat's
+      yaql parser race is retried - a resource failing with "Bad expression Parse error" for an expression the API
+      had parsed when it accepted the template (heat-engine shares one yaql parser between its threads).
+  returned: when the operation was sent again
+  type: list
+  elements: str
 changes:
   description: For an update (always in check mode, otherwise with diff), Heat's preview - resource names C(added),
     C(updated), C(replaced), C(deleted), and the C(unchanged) count. For a create, C(added) lists the resources.
@@ -160,6 +168,7 @@ from ansible_collections.ooo.lifecycle.plugins.module_utils._heat.stack import (
     create_preview_resources,
     digest,
     digest_tag,
+    engine_parse_race,
     failures_from_events,
     hidden_values,
     load_environments,
@@ -188,9 +197,13 @@ def prepared_diff(name, before_status, changes):
     return "\n".join(lines) + "\n"
 
 
-def fail_with_failures(heat, name, stack_id, since, verb, stack):
+def failures_of(heat, name, stack_id, since, stack):
     record = dict(stack_name=name, id=stack_id)
-    failures = failures_from_events(heat.events_since(record, since)) if stack is not None else []
+    return failures_from_events(heat.events_since(record, since)) if stack is not None else []
+
+
+def fail_with_failures(heat, name, stack_id, since, verb, stack, failures=None):
+    failures = failures_of(heat, name, stack_id, since, stack) if failures is None else failures
     status = stack["stack_status"] if stack else "gone"
     reason = (stack or {}).get("stack_status_reason") or ""
     detail = "; ".join("%s%s: %s" % ("%s/" % f["stack"] if f["stack"] and f["stack"] != name else "", f["resource"], f["reason"])
@@ -259,7 +272,12 @@ def present(module, heat, deadline, loaded):
             return finish(out, heat, heat.find(name))
         stack = heat.wait(name, stack_id, deadline, "create")
         if stack is None or stack["stack_status"] != "CREATE_COMPLETE":
-            fail_with_failures(heat, name, stack_id, since, "create", stack)
+            failures = failures_of(heat, name, stack_id, since, stack)
+            if stack is None or not engine_parse_race(failures, stack.get("stack_status_reason")):
+                fail_with_failures(heat, name, stack_id, since, "create", stack, failures)
+            # Heat's parser race (ENGINE_PARSE_RACE): the failed stack is updated with the same body, once.
+            out["retried"] = [failures[0]["reason"] if failures else stack.get("stack_status_reason")]
+            return finish(out, heat, again(heat, stack, body, deadline, "create"))
         return finish(out, heat, stack)
 
     if stack.get("ooo_orphaned"):
@@ -281,8 +299,24 @@ def present(module, heat, deadline, loaded):
         return finish(out, heat, heat.find(name))
     after = heat.wait(name, stack["id"], deadline, "update")
     if after is None or after["stack_status"] != "UPDATE_COMPLETE":
-        fail_with_failures(heat, name, stack["id"], since, "update", after)
+        failures = failures_of(heat, name, stack["id"], since, after)
+        if after is None or not engine_parse_race(failures, after.get("stack_status_reason")):
+            fail_with_failures(heat, name, stack["id"], since, "update", after, failures)
+        out["retried"] = [failures[0]["reason"] if failures else after.get("stack_status_reason")]
+        after = again(heat, after, update_body, deadline, "update")
     return finish(out, heat, after)
+
+
+def again(heat, stack, body, deadline, verb):
+    """The operation sent once more after Heat's parser race (ENGINE_PARSE_RACE), as an update of the failed stack
+    with the same body; a second failure of any kind fails the run with its causes."""
+    name = stack["stack_name"]
+    since = now_heat()
+    heat.update(stack, dict(body))
+    after = heat.wait(name, stack["id"], deadline, "update")
+    if after is None or after["stack_status"] != "UPDATE_COMPLETE":
+        fail_with_failures(heat, name, stack["id"], since, "%s (sent again after Heat's yaql parser race)" % verb, after)
+    return after
 
 
 def absent(module, heat, deadline):

@@ -6,14 +6,16 @@ through the VIP. Runs after the deployment tests, on the deployed overcloud.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 
-from conftest import TOP, container_ids, containers, haproxy_backends, machine, recap, run_playbook
+from conftest import TOP, VENV_BIN, ansible_env, container_ids, containers, haproxy_backends, machine, recap, run_playbook, wait
 
 UPDATED = "198.18.0.1:8787/ooo/services:2026.2-1"
 BROKEN = "198.18.0.1:8787/ooo/broken:2026.2-2"
+RESUMED = "198.18.0.1:8787/ooo/services:2026.2-3"
 PROBE = "/var/lib/ooo-undercloud/reports/update-probe.json"
 MARKER = "/var/lib/ooo-lifecycle/container-startup-config.update-in-progress"
 QUICK = ["-e", '{"overcloud_validations": false, "overcloud_update_roles": ["Compute"]}']
@@ -64,6 +66,74 @@ def test_failing_canary_is_rolled_back_and_the_rest_untouched(lab):
     assert machine("compute-0", "test", "-e", MARKER, check=False).returncode == 1, "the rollback ended the canary's update"
     probe = json.load(open(PROBE))
     assert probe["requests"] > 0 and "failures" in probe, "the failed run's probe results were published"
+
+
+def lost_compute_agent(host, tmp_path):
+    """What the measured killed run left on a compute: podman's record of compute_agent gone while its process still
+    holds the status port. A SIGKILL's timing cannot be relied on to make it, so it is made: the container is
+    removed, and a process of that name is started through a podman database of its own on the machine's storage
+    (containers.conf static_dir), bound to the same address and port. Returns its container ID."""
+    image = image_of(host, "compute_agent")
+    tcp = machine(host, "cat", "/proc/net/tcp").stdout.splitlines()[1:]
+    local = next(f[1] for f in (line.split() for line in tcp) if f[3] == "0A" and f[1].endswith(":224C"))  # 8780
+    address = ".".join(str(b) for b in reversed(bytes.fromhex(local.split(":")[0])))
+    conf = machine(host, "cat", "/etc/containers/containers.conf", check=False).stdout
+    where = "/var/tmp/lost-record-%d" % time.time_ns()
+    line = 'static_dir = "%s/libpod"' % where
+    conf = conf.replace("[engine]", "[engine]\n" + line, 1) if "[engine]" in conf else conf + "\n[engine]\n" + line + "\n"
+    (tmp_path / "containers.conf").write_text(conf)
+    machine(host, "mkdir", "-p", where)
+    subprocess.run(["podman", "cp", str(tmp_path / "containers.conf"), "ooo-lab-%s:%s/containers.conf" % (host, where)], check=True)
+    machine(host, "podman", "rm", "--force", "compute_agent")
+    run = machine(host, "env", "CONTAINERS_CONF=%s/containers.conf" % where, "podman", "run", "-d", "--name", "compute_agent",
+                  "--net", "host", image, "python3", "-m", "http.server", "8780", "--bind", address, check=False)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip()
+
+
+def test_sigint_then_sigkill_mid_update_then_the_rerun_heals(lab, tmp_path):
+    """ansible-playbook is interrupted (SIGINT, then SIGKILL to its whole process group) while the canary is being
+    updated. What it leaves: the canary drained, its rollback point, the probe still running, and (made, see
+    lost_compute_agent) a container process podman no longer lists holding the status port. The rerun stops the old
+    probe, keeps the rollback point, reaps the process, updates both computes and puts them back in HAProxy."""
+    push("localhost/ooo-services:2026.2", RESUMED)
+    cmd = [str(VENV_BIN / "ansible-playbook"), str(TOP / "playbooks" / "overcloud_update.yml"), "-e", "overcloud_update_image=" + RESUMED] + QUICK
+    with open(tmp_path / "killed.log", "w") as log:
+        run = subprocess.Popen(cmd, cwd=TOP, env=ansible_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait(lambda: machine("compute-0", "test", "-e", MARKER, check=False).returncode == 0, 300, "the canary's update started")
+            wait(lambda: "TASK [ooo.lifecycle.overcloud_common : " in (tmp_path / "killed.log").read_text().rsplit("Drain this machine", 1)[-1],
+                 120, "the canary drained")
+        finally:
+            os.killpg(run.pid, signal.SIGINT)
+            time.sleep(2)
+            try:
+                os.killpg(run.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            run.wait(30)
+    with open(PROBE + ".pid") as handle:
+        old_probe = int(handle.read().split()[0])
+    assert os.path.exists("/proc/%d" % old_probe), "the killed run's probe still runs (it is what the rerun must stop)"
+    previous = machine("compute-0", "cat", "/var/lib/ooo-lifecycle/container-startup-config.previous/step_4.json", check=False).stdout
+    stray = lost_compute_agent("compute-0", tmp_path)
+    assert "compute_agent" not in containers("compute-0")
+    if os.path.exists(PROBE):
+        os.unlink(PROBE)
+    started = time.time()
+    _rc, output = run_playbook("overcloud_update.yml", "-e", "overcloud_update_image=" + RESUMED, *QUICK)
+    assert not os.path.exists("/proc/%d" % old_probe), "the rerun stopped the killed run's probe"
+    probe = json.load(open(PROBE))
+    assert probe["requests"] > 0 and probe["seconds"] <= time.time() - started, "the rerun's own probe results"
+    for host in ("compute-0", "compute-2"):
+        assert image_of(host, "compute_agent") == RESUMED
+        assert containers(host)["compute_agent"][1] == "running"
+        assert machine(host, "test", "-e", MARKER, check=False).returncode == 1
+    assert stray not in machine("compute-0", "ps", "-eo", "args").stdout, "the lost container's conmon was reaped"
+    assert machine("compute-0", "cat", "/var/lib/ooo-lifecycle/container-startup-config.previous/step_4.json", check=False).stdout == previous, \
+        "the rerun kept the rollback point the interrupted update made"
+    assert [row[2] for row in haproxy_backends() if row[0] == "compute_status"] == ["UP", "UP"]
+    assert "compute-0" in output
 
 
 def test_missing_image_is_refused_before_anything_changes(lab):

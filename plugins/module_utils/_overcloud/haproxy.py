@@ -32,6 +32,14 @@ def not_up(stat):
             for s in servers(stat) if s["status"] != "UP"]
 
 
+def others_not_up(stat, listens, server):
+    """Like not_up, for the servers of the ``listens`` other than ``server`` (a machine about to be drained): each must
+    be UP for the drained one's requests to have somewhere to go."""
+    wanted = set(listens or [])
+    return ["%s/%s is %s%s" % (s["listen"], s["server"], s["status"] or "unknown", " (%s)" % s["check"] if s["check"] else "")
+            for s in servers(stat) if s["listen"] in wanted and s["server"] != server and s["status"] != "UP"]
+
+
 def api_urls(apis, vip, groups):
     """The URL of each API the VIP serves whose backends are in one of ``groups``: http://VIP:PORT/CHECK (the health
     check path), in the order of ``apis`` ([{name, port, check, group}])."""

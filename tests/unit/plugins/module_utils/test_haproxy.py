@@ -32,3 +32,13 @@ def test_the_probe_urls_of_the_apis_of_the_roles_updated():
     assert haproxy.api_urls(apis, "198.18.0.250", ["overcloud_controller", "overcloud_compute"]) == [
         "http://198.18.0.250:5000/v3", "http://198.18.0.250:8780/status.json"]
     assert haproxy.api_urls(apis, "198.18.0.250", []) == []
+
+
+def test_before_a_drain_the_other_servers_of_its_listens_must_be_up():
+    stat = "\n".join([HEADER, row("keystone", "controller-0", "DOWN", "L7STS"), row("compute_status", "compute-0", "DOWN", "L7STS"),
+                      row("compute_status", "compute-2", "UP", "L7OK"), row("compute_status", "compute-3", "DRAIN")])
+    # compute-0 is being drained (its own state does not matter); compute-3 is not UP; keystone is another listen.
+    assert haproxy.others_not_up(stat, ["compute_status"], "compute-0") == ["compute_status/compute-3 is DRAIN"]
+    assert haproxy.others_not_up(stat, ["compute_status"], "compute-3") == ["compute_status/compute-0 is DOWN (L7STS)"]
+    assert haproxy.others_not_up(stat, ["keystone"], "controller-0") == []
+    assert haproxy.others_not_up(stat, [], "compute-0") == [] and haproxy.others_not_up("", ["keystone"], "x") == []

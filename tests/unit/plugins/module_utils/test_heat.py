@@ -69,3 +69,15 @@ def test_an_operation_no_engine_runs_any_more_is_orphaned():
     created = {"stack_status": "CREATE_IN_PROGRESS", "creation_time": "2026-12-06T13:50:00Z"}
     assert orphaned_reason(created, [new_up]) is None
     assert orphaned_reason(created, [dict(new_up, created_at="2026-12-06T13:51:00.000000")])
+
+
+def test_only_heat_yaql_parser_race_is_sent_again():
+    from ansible_collections.ooo.lifecycle.plugins.module_utils._heat.stack import engine_parse_race
+    race = "ValueError: resources.container_configs: Bad expression Parse error: unexpected end of statement."
+    assert engine_parse_race([{"reason": race}, {"reason": "Resource UPDATE failed: cancelled"}])
+    assert engine_parse_race([], "Resource UPDATE failed: " + race)
+    # Any other cause, alone or beside the race, is a real failure.
+    assert not engine_parse_race([{"reason": race}, {"reason": "Quota exceeded for ports"}])
+    assert not engine_parse_race([{"reason": "Bad expression Lexical error: illegal character"}])
+    assert not engine_parse_race([], "")
+    assert not engine_parse_race([{"reason": None}])
