@@ -113,6 +113,20 @@ def test_second_run_changes_nothing_and_check_mode_agrees(lab, lab_rerun, check_
     assert recap(check_run)["changed"] == 0, check_run[-4000:]
 
 
+def test_what_the_role_made_carries_its_marker(lab):
+    """state: absent removes only what carries the role's marker (docs/reliability.md): after the lab's runs, each
+    service's database has the role's comment and Heat's RabbitMQ user its tag (the lab's databases predate the
+    markers: their passwords proved them the role's)."""
+    rows = subprocess.run(["mariadb", "-u", "root", "-N", "-B", "-e", "SELECT SCHEMA_NAME, SCHEMA_COMMENT FROM "
+                           "information_schema.SCHEMATA"], capture_output=True, text=True, check=True).stdout.splitlines()
+    comments = dict((line.split("\t") + [""])[:2] for line in rows)
+    for name in ("keystone", "ironic", "glance", "heat"):
+        assert comments[name] == "ooo.lifecycle undercloud", (name, comments[name])
+    assert comments["mysql"] == ""
+    users = subprocess.run(["rabbitmqctl", "-q", "list_users"], capture_output=True, text=True, check=True).stdout
+    assert any(line.startswith("heat") and "ooo-lifecycle" in line for line in users.splitlines()), users
+
+
 def test_secrets_never_appear_in_the_output(lab, lab_rerun, check_run, passwords):
     # The lab's runs are verbose (molecule's provisioner and the conftest's own lab.yml run -v).
     for name, secret in passwords.items():
