@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from conftest import TOP, VENV_BIN, ansible_env, container_ids, containers, haproxy_backends, machine, recap, run_playbook, wait
@@ -30,12 +31,37 @@ def push(local, remote):
     subprocess.run(["podman", "push", "--quiet", "--tls-verify=false", local, remote], check=True, capture_output=True)
 
 
+def restart_mariadb_when_the_canary_is_drained(window):
+    """MariaDB stopped for 3 s, then started, while the canary is being updated; ``window`` gets (stopped, started)."""
+    wait(lambda: machine("compute-0", "test", "-e", MARKER, check=False).returncode == 0, 300, "the canary's update started")
+    began = time.time()
+    machine("controller-0", "podman", "stop", "--time", "5", "mysql")
+    time.sleep(3)
+    machine("controller-0", "podman", "start", "mysql")
+    window.extend([began, time.time()])
+
+
 def test_rolling_update_of_the_computes_loses_no_request_through_the_vip(lab):
+    """The computes' API loses no request; MariaDB stopped and started during the canary's update shows in the
+    probe's token validations (through Keystone, which needs it), each failure with its time and cause, and only
+    while it was down."""
     push("localhost/ooo-services:2026.2", UPDATED)
     controller = container_ids("controller-0")
+    window = []
+    restart = threading.Thread(target=restart_mariadb_when_the_canary_is_drained, args=(window,), daemon=True)
+    restart.start()
     _rc, output = run_playbook("overcloud_update.yml", "-e", "overcloud_update_image=" + UPDATED, *QUICK)
+    restart.join(60)
     probe = json.load(open(PROBE))
-    assert probe["requests"] >= 500 and probe["failed"] == 0, {k: probe[k] for k in ("requests", "failed", "failures")}
+    status = next(v for k, v in probe["urls"].items() if k.endswith(":8780/status.json"))
+    tokens = next(v for k, v in probe["urls"].items() if k.endswith("(token validation)"))
+    assert status["requests"] >= 500 and status["failed"] == 0, probe
+    assert len(window) == 2 and tokens["requests"] >= 20 and tokens["failed"] >= 1, (window, probe)
+    for failure in probe["failures"]:
+        assert failure["url"].endswith("(token validation)") and failure["reason"], failure
+        assert window[0] - 1 <= probe["started"] + failure["at"] <= window[1] + 10, (failure, probe["started"], window)
+    # The secret went to the probe in a file it deleted once read: none is left, and none was in its argv.
+    assert not [f for f in os.listdir(os.path.dirname(PROBE)) if f.endswith(".auth")]
     for host in ("compute-0", "compute-2"):
         assert image_of(host, "compute_agent") == UPDATED
         assert containers(host)["compute_agent"][1] == "running"
