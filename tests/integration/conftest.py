@@ -72,6 +72,22 @@ def run_module(module, args, check=False, diff=False, host="localhost", prefix=(
     return result
 
 
+def start_module(module, args):
+    """Run a module in the background (the json callback); ``finish(proc)`` reads its result."""
+    cmd = [str(VENV_BIN / "ansible"), "localhost", "-m", module, "-a", json.dumps(args)]
+    env = ansible_env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    return subprocess.Popen(cmd, cwd=TOP, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc, timeout=300):
+    """The result of a module ``start_module`` started."""
+    out, err = proc.communicate(timeout=timeout)
+    try:
+        return json.loads(out)["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    except (ValueError, KeyError, IndexError):
+        raise AssertionError("no result: %s %s" % (out[-2000:], err[-2000:]))
+
+
 def running(name):
     """Whether a container of this host runs (podman ps)."""
     out = subprocess.run(["podman", "ps", "--format", "{{.Names}}"], capture_output=True, text=True, check=True).stdout

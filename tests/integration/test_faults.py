@@ -15,27 +15,12 @@ import uuid
 
 import pytest
 
-from conftest import TOP, VENV_BIN, ansible_env, process_tree, run_module, run_playbook, wait
+from conftest import TOP, finish, process_tree, run_module, run_playbook, start_module, wait
 
 RUN_DIR = "/run/ooo-undercloud"
 IMAGE = "localhost/ooo-busybox:latest"
 ENROLL = 200
 ROLES = 150
-
-
-def start_module(module, args):
-    """Run a module in the background (the json callback); ``finish(proc)`` reads its result."""
-    cmd = [str(VENV_BIN / "ansible"), "localhost", "-m", module, "-a", json.dumps(args)]
-    env = ansible_env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-    return subprocess.Popen(cmd, cwd=TOP, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def finish(proc, timeout=300):
-    out, err = proc.communicate(timeout=timeout)
-    try:
-        return json.loads(out)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    except (ValueError, KeyError, IndexError):
-        raise AssertionError("no result: %s %s" % (out[-2000:], err[-2000:]))
 
 
 def kill_service(name):

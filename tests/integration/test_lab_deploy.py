@@ -4,7 +4,8 @@ and write it to the machine's only disk; Ironic then powers it off, sets boot de
 runs the root file system that was written. Undeploy cleans the disk (metadata erase).
 
 The machine used is the quarantined black sheep (compute-1): no deployment runs on it. The tests run in order on it
-(two failed deployments, the rerun that recovers, power, undeploy: one full deployment in all) and leave it as the lab
+(three failed deployments - the last one cut off by a power cut while the image is written -, the rerun that recovers,
+power, undeploy: one full deployment in all) and leave it as the lab
 leaves it: manageable, in maintenance, powered off, its disk cleaned.
 """
 import hashlib
@@ -13,11 +14,12 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from conftest import TOP, run_module, running, wait
+from conftest import TOP, finish, run_module, running, start_module, wait
 
 SHEEP = "compute-1"
 CONTAINER = "ooo-lab-" + SHEEP
@@ -114,6 +116,29 @@ def test_a_checksum_mismatch_fails_naming_the_node(conn, sheep, served_image):
     assert bad["failed"] and bad["nodes"][0]["after"] == "deploy failed", bad
     assert SHEEP in bad["msg"] and "checksum" in bad["msg"].lower(), bad["msg"]
     assert not running(CONTAINER)
+
+
+def test_the_power_cut_while_the_agent_writes_fails_naming_the_node(conn, sheep, served_image):
+    """The machine loses power while its agent writes the golden image (its ramdisk's container is killed once
+    Ironic runs the write_image step): the module tells an agent that called back and fell silent from one that
+    never called back, names the node, aborts the deployment and leaves the machine off. The next test's deployment
+    is the rerun, over the half-written disk."""
+    url, sha256, _small = served_image
+    assert conn.baremetal.get_node(sheep.id).provision_state == "deploy failed", "after the checksum mismatch"
+    run = start_module(PROVISION, {"cloud": "undercloud", "nodes": [SHEEP], "target": "active", "image": url,
+                                   "image_checksum": sha256, "image_disk_format": "raw", "timeout": 100, "poll_interval": 2})
+    try:
+        wait(lambda: (conn.baremetal.get_node(sheep.id).deploy_step or {}).get("step") == "write_image", 150,
+             "the agent writing the image")
+        time.sleep(2)
+    finally:
+        subprocess.run(["podman", "kill", RAMDISK], capture_output=True, check=False)  # the power cut
+    cut = finish(run)
+    assert cut["failed"], cut
+    assert SHEEP in cut["msg"] and "fell silent" in cut["msg"] and "lost power" in cut["msg"] and "aborted" in cut["msg"], cut["msg"]
+    node = conn.baremetal.get_node(sheep.id)
+    assert (node.provision_state, node.power_state) == ("deploy failed", "power off")
+    assert not running(RAMDISK) and not running(CONTAINER)
 
 
 def test_deploy_recovers_writes_the_golden_image_and_the_machine_runs_it(conn, sheep, served_image):

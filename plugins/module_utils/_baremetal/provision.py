@@ -48,6 +48,7 @@ class Provisioner(object):
         """Wait until the node leaves transitional states; return it."""
         if not states.is_transitional(node.provision_state):
             return node
+        began = time.time()
         time.sleep(self.p["poll_interval"])  # it was just read: look again after one interval, not at once
         seen = [node]
 
@@ -62,8 +63,8 @@ class Provisioner(object):
             state = seen[0].provision_state
             if state not in states.AGENT_WAIT:
                 raise
-            message = ("%s: its agent never called back: the machine did not boot the deploy ramdisk, or the ramdisk "
-                       "cannot reach Ironic's API (see the node's BMC and console)" % exc.message)
+            message = "%s: %s" % (exc.message, states.agent_silence(getattr(seen[0], "driver_internal_info", None), began,
+                                                                   time.time(), seen[0].power_state))
             if state in states.ABORTABLE and not self.check_mode:
                 # Left waiting, the node would block every rerun until Ironic's own callback timeout (30 minutes by
                 # default); aborted, it is in a failed state that a rerun starts again from.

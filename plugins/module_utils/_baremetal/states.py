@@ -10,6 +10,7 @@ waited out by the caller (``is_transitional``).
 
 from __future__ import annotations
 
+import datetime
 from collections import deque
 
 TARGETS = ("manageable", "inspected", "available", "active", "undeployed")
@@ -81,3 +82,28 @@ def route(current, target, inspected=False):
 def expected_state(verb, before):
     """Pure: the stable state a verb leads to from ``before``."""
     return EDGES.get(before, {}).get(verb)
+
+
+def agent_silence(driver_internal_info, since, now, power_state):
+    """Pure: why a node waiting for its agent waits in vain, from what Ironic recorded.
+
+    ``since`` and ``now`` are Unix times (the wait began, it timed out); Ironic records the agent's last heartbeat
+    in ``driver_internal_info['agent_last_heartbeat']`` (ISO 8601, UTC). An agent that called back during this wait
+    and then fell silent lost its machine (a power cut, the ramdisk stopped); one that never did could not boot or
+    reach Ironic's API.
+    """
+    stamp = (driver_internal_info or {}).get("agent_last_heartbeat")
+    last = None
+    if isinstance(stamp, str) and stamp:
+        try:
+            parsed = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+            last = parsed.timestamp()
+        except ValueError:
+            last = None
+    if last is not None and last >= since:
+        return ("its agent called back, then fell silent %d s before the timeout (power state: %s): the machine lost "
+                "power or its ramdisk stopped" % (max(0, now - last), power_state or "unknown"))
+    return ("its agent never called back: the machine did not boot the deploy ramdisk, or the ramdisk cannot reach "
+            "Ironic's API (see the node's BMC and console)")

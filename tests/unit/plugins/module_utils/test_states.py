@@ -31,3 +31,16 @@ def test_no_route_and_unknown_target():
     assert route("deploying", "available") is None
     with pytest.raises(ValueError, match="unknown target 'on'"):
         route("enroll", "on")
+
+
+def test_an_agent_that_fell_silent_is_told_from_one_that_never_called_back():
+    from ansible_collections.ooo.lifecycle.plugins.module_utils._baremetal.states import agent_silence
+    began = 1796574800.0  # 2026-12-06T16:33:20Z
+    during = {"agent_last_heartbeat": "2026-12-06T16:33:50.123456"}
+    text = agent_silence(during, began, began + 90, "power off")
+    assert text.startswith("its agent called back, then fell silent 59 s before the timeout (power state: power off)")
+    assert "lost power" in text
+    # A heartbeat from an earlier deployment, none at all, or one Ironic wrote oddly: it never called back.
+    for info in ({"agent_last_heartbeat": "2026-12-06T16:00:00"}, {}, None, {"agent_last_heartbeat": "yesterday"}):
+        assert agent_silence(info, began, began + 90, "power on").startswith("its agent never called back"), info
+    assert "unknown" in agent_silence({"agent_last_heartbeat": "2026-12-06T16:34:00+00:00"}, began, began + 60, None)
