@@ -5,7 +5,6 @@ The undercloud's services are killed with SIGKILL (the process and its workers, 
 cut would leave them), while a module works against them; the rerun of the undercloud's playbook restarts them, once
 for all of them. scripts/test.sh runs this file with the tests that stop and restart services, alone.
 """
-import json
 import os
 import signal
 import socket

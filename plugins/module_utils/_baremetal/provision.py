@@ -63,8 +63,8 @@ class Provisioner(object):
             state = seen[0].provision_state
             if state not in states.AGENT_WAIT:
                 raise
-            message = "%s: %s" % (exc.message, states.agent_silence(getattr(seen[0], "driver_internal_info", None), began,
-                                                                   time.time(), seen[0].power_state))
+            silence = states.agent_silence(getattr(seen[0], "driver_internal_info", None), began, time.time(), seen[0].power_state)
+            message = "%s: %s" % (exc.message, silence)
             if state in states.ABORTABLE and not self.check_mode:
                 # Left waiting, the node would block every rerun until Ironic's own callback timeout (30 minutes by
                 # default); aborted, it is in a failed state that a rerun starts again from.
