@@ -25,8 +25,9 @@ description:
     A container with a C(healthcheck) must become healthy (its test run in it, polled - C(podman healthcheck run), or
     an exec of the test on docker; neither needs systemd) before the next order starts. The first failure stops the
     run; later orders are not started.
-  - With podman, a container process podman no longer lists (a conmon whose C(-n) is a name of this config and whose
-    C(-c) ID no container has, left when a podman call was killed part-way) would go on holding what the new
+  - With podman, a container process podman no longer lists (a conmon of this user in this mount namespace whose
+    C(-n) is a name of this config and whose C(-c) ID no container has, left when a podman call was killed part-way;
+    a nested podman's containers and another user's are never touched) would go on holding what the new
     container needs, such as its port. It is found from C(/proc), reported in C(orphans) with the ports it holds, and
     killed (SIGKILL, its processes and its conmon) before anything starts; if it survives, the run fails naming it, its
     process and its ports, with nothing started.
@@ -386,11 +387,10 @@ def main():
     # reaped before anything starts: they would hold what the new container needs, its port first.
     strays = []
     if p["runtime"] == "podman":
-        strays = orphans.find(orphans.read_procs(), set(names), engine.known_ids)
+        strays = orphans.find(orphans.read_procs(), set(names), engine.known_ids, orphans.where())
         for stray in strays:
             stray["ports"] = orphans.held_ports(stray["pids"])
             stray["process"] = orphans.describe(stray)
-            stray["commands"] = [orphans.kill_argv(stray)]
     diff = {"before": {}, "after": {}}
     for entry in todo:
         diff["before"][entry["name"]] = "absent" if entry["action"] in ("create", "run") else {"changed_keys": entry["changed_keys"]}
@@ -416,6 +416,8 @@ def main():
             entry["commands"] = [engine.pull_step(entry["name"])[1]]
         for entry in todo:
             entry["commands"] = [shown for _kind, shown, _payload in entry["steps"]]
+        for stray in strays:
+            stray["commands"] = [orphans.kill_argv(stray)]
         module.exit_json(changed=bool(todo or strays), containers=[public(a) for a in actions], commands=commands(), diff=diff,
                          names=names, orphans=reaped())
     # Every image is made present before anything starts: a missing image fails the run with nothing changed.
@@ -425,6 +427,7 @@ def main():
         module.fail_json(msg="Failed to start %s: %s; nothing was started" % (p["config_id"], "; ".join(errors)),
                          changed=bool(commands()), containers=[public(a) for a in actions], commands=commands())
     for stray in strays:
+        stray["commands"] = [orphans.kill_argv(stray)]
         problem = orphans.reap(stray)
         if not problem:
             try:

@@ -35,7 +35,7 @@ def conmon_fields(argv):
 def descendants(procs, root):
     """Pure: root and every process under it, children before their parents (the order to kill them in)."""
     children = {}
-    for pid, (ppid, _argv) in procs.items():
+    for pid, (ppid, _argv, _where) in procs.items():
         children.setdefault(ppid, []).append(pid)
     order, stack = [], [root]
     while stack:
@@ -45,17 +45,20 @@ def descendants(procs, root):
     return list(reversed(order))
 
 
-def find(procs, names, known_ids):
+def find(procs, names, known_ids, here):
     """Pure: the conmons of containers named in ``names`` whose ID podman does not list.
 
-    ``procs`` maps pid -> (ppid, argv); ``known_ids`` holds the full IDs podman lists. Returns, by name and pid,
-    [{"name", "id", "conmon", "pids"}] with ``pids`` the conmon and its descendants, children first.
+    ``procs`` maps pid -> (ppid, argv, where), ``where`` being (mount namespace, uid): only a conmon where ``here``
+    is (the same mount namespace, so the same podman storage, and the same user) can be one of this podman's; the
+    conmons of a nested podman (a machine that is a container of this host) or of another user's are never touched.
+    ``known_ids`` holds the full IDs podman lists. Returns, by name and pid, [{"name", "id", "conmon", "pids"}] with
+    ``pids`` the conmon and its descendants, children first.
     """
     known = set(known_ids)
     found = []
     for pid in sorted(procs):
         fields = conmon_fields(procs[pid][1])
-        if fields is None or fields["name"] not in names:
+        if fields is None or fields["name"] not in names or procs[pid][2] != here:
             continue
         if any(k == fields["id"] or k.startswith(fields["id"]) or fields["id"].startswith(k) for k in known if k):
             continue
@@ -63,8 +66,17 @@ def find(procs, names, known_ids):
     return sorted(found, key=lambda o: (o["name"], o["conmon"]))
 
 
+def where(pid="self"):
+    """(mount namespace, uid) of a process, None when it cannot be read."""
+    try:
+        return (os.readlink("/proc/%s/ns/mnt" % pid), os.stat("/proc/%s" % pid).st_uid)
+    except OSError:
+        return None
+
+
 def read_procs():
-    """pid -> (ppid, argv) of every process of this host (one read of /proc; a process that ends meanwhile is left out)."""
+    """pid -> (ppid, argv, where) of every process of this host (one read of /proc; a process that ends meanwhile is
+    left out)."""
     procs = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -77,7 +89,7 @@ def read_procs():
         except (IOError, OSError):
             continue
         # The command name (field 2) is in parentheses and may hold spaces: the fields after it start past the last ')'.
-        procs[int(entry)] = (int(stat[stat.rindex(")") + 2:].split()[1]), argv)
+        procs[int(entry)] = (int(stat[stat.rindex(")") + 2:].split()[1]), argv, where(entry))
     return procs
 
 

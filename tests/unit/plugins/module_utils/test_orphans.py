@@ -23,8 +23,12 @@ def test_conmon_fields_refuse_other_programs_and_missing_fields():
     assert conmon_fields([]) is None
 
 
+HERE = ("mnt:[4026531841]", 0)
+NESTED = ("mnt:[4026532999]", 0)
+
+
 def test_descendants_children_before_their_parents():
-    procs = {10: (1, []), 11: (10, []), 12: (11, []), 13: (10, []), 20: (1, [])}
+    procs = {10: (1, [], HERE), 11: (10, [], HERE), 12: (11, [], HERE), 13: (10, [], HERE), 20: (1, [], HERE)}
     order = descendants(procs, 10)
     assert sorted(order) == [10, 11, 12, 13]
     assert order[-1] == 10 and order.index(12) < order.index(11)
@@ -32,17 +36,21 @@ def test_descendants_children_before_their_parents():
 
 def test_find_names_only_unlisted_containers_of_this_config():
     procs = {
-        100: (1, conmon(ID_A, "compute_agent")),      # podman lists ID_A: a live container, not an orphan
-        200: (1, conmon(ID_B, "compute_agent")),      # the same name, an ID podman no longer lists: the orphan
-        201: (200, ["python3", "-m", "http.server", "8780"]),
-        300: (1, conmon("c" * 64, "someone_else")),   # unlisted, but not a name of this config: never touched
-        400: (1, ["sshd"]),
+        100: (1, conmon(ID_A, "compute_agent"), HERE),      # podman lists ID_A: a live container, not an orphan
+        200: (1, conmon(ID_B, "compute_agent"), HERE),      # the same name, an ID podman no longer lists: the orphan
+        201: (200, ["python3", "-m", "http.server", "8780"], HERE),
+        300: (1, conmon("c" * 64, "someone_else"), HERE),   # unlisted, but not a name of this config: never touched
+        400: (1, ["sshd"], HERE),
+        # A nested podman's container of the same name (a lab machine is a container of this host), and another
+        # user's: not this podman's, whatever their IDs.
+        500: (1, conmon("e" * 64, "compute_agent"), NESTED),
+        600: (1, conmon("f" * 64, "compute_agent"), ("mnt:[4026531841]", 1000)),
     }
-    found = find(procs, {"compute_agent", "keystone"}, {ID_A, "d" * 64})
+    found = find(procs, {"compute_agent", "keystone"}, {ID_A, "d" * 64}, HERE)
     assert found == [{"name": "compute_agent", "id": ID_B, "conmon": 200, "pids": [201, 200]}]
 
 
 def test_find_matches_short_ids_either_way_and_nothing_when_all_are_listed():
-    procs = {100: (1, conmon(ID_A[:12], "keystone")), 200: (1, conmon(ID_B, "glance"))}
-    assert find(procs, {"keystone", "glance"}, {ID_A, ID_B[:12]}) == []
-    assert find({}, {"keystone"}, set()) == []
+    procs = {100: (1, conmon(ID_A[:12], "keystone"), HERE), 200: (1, conmon(ID_B, "glance"), HERE)}
+    assert find(procs, {"keystone", "glance"}, {ID_A, ID_B[:12]}, HERE) == []
+    assert find({}, {"keystone"}, set(), HERE) == []
