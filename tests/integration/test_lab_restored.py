@@ -5,8 +5,9 @@ and out, updated; the README's main command (`make lab`) must still run after th
 (`make test`). So the suite ends as an operator would start over: every deployment container, config, marker, data
 directory and release fact removed from the machines (Ironic keeps them deployed from the golden image), then the
 deployment of the lab's release from nothing, once with an operator's testinfra check that fails step 3's validation
-on the controller, and again without it, which resumes at step 3; then at once a rolling update of the computes,
-which must lose no request through the VIP. While the deployment runs, every process's command line is
+on the controller, again without it, which resumes at step 3 until compute-2's power is cut once step 4 begins, and
+a third time, which has Ironic power it on and completes; then at once a rolling update of the computes, which must
+lose no request through the VIP. While the deployment runs, every process's command line is
 sampled; none may hold a secret, nor may anything podman shows of a container. scripts/test.sh runs this file alone,
 last.
 """
