@@ -16,7 +16,6 @@ from conftest import TOP, VENV_BIN, ansible_env, container_ids, containers, hapr
 
 UPDATED = "198.18.0.1:8787/ooo/services:2026.2-1"
 BROKEN = "198.18.0.1:8787/ooo/broken:2026.2-2"
-RESUMED = "198.18.0.1:8787/ooo/services:2026.2-3"
 PROBE = "/var/lib/ooo-undercloud/reports/update-probe.json"
 MARKER = "/var/lib/ooo-lifecycle/container-startup-config.update-in-progress"
 QUICK = ["-e", '{"overcloud_validations": false, "overcloud_update_roles": ["Compute"]}']
@@ -29,69 +28,6 @@ def image_of(host, name):
 
 def push(local, remote):
     subprocess.run(["podman", "push", "--quiet", "--tls-verify=false", local, remote], check=True, capture_output=True)
-
-
-def restart_mariadb_when_the_canary_is_drained(window):
-    """MariaDB stopped for 3 s, then started, while the canary is being updated; ``window`` gets (stopped, started)."""
-    wait(lambda: machine("compute-0", "test", "-e", MARKER, check=False).returncode == 0, 300, "the canary's update started")
-    began = time.time()
-    machine("controller-0", "podman", "stop", "--time", "5", "mysql")
-    time.sleep(3)
-    machine("controller-0", "podman", "start", "mysql")
-    window.extend([began, time.time()])
-
-
-def test_rolling_update_of_the_computes_loses_no_request_through_the_vip(lab):
-    """The computes' API loses no request; MariaDB stopped and started during the canary's update shows in the
-    probe's token validations (through Keystone, which needs it), each failure with its time and cause, and only
-    while it was down."""
-    push("localhost/ooo-services:2026.2", UPDATED)
-    controller = container_ids("controller-0")
-    window = []
-    restart = threading.Thread(target=restart_mariadb_when_the_canary_is_drained, args=(window,), daemon=True)
-    restart.start()
-    _rc, output = run_playbook("overcloud_update.yml", "-e", "overcloud_update_image=" + UPDATED, *QUICK)
-    restart.join(60)
-    probe = json.load(open(PROBE))
-    status = next(v for k, v in probe["urls"].items() if k.endswith(":8780/status.json"))
-    tokens = next(v for k, v in probe["urls"].items() if k.endswith("(token validation)"))
-    assert status["requests"] >= 500 and status["failed"] == 0, probe
-    assert len(window) == 2 and tokens["requests"] >= 20 and tokens["failed"] >= 1, (window, probe)
-    for failure in probe["failures"]:
-        assert failure["url"].endswith("(token validation)") and failure["reason"], failure
-        assert window[0] - 1 <= probe["started"] + failure["at"] <= window[1] + 10, (failure, probe["started"], window)
-    # The secret went to the probe in a file it deleted once read: none is left, and none was in its argv.
-    assert not [f for f in os.listdir(os.path.dirname(PROBE)) if f.endswith(".auth")]
-    for host in ("compute-0", "compute-2"):
-        assert image_of(host, "compute_agent") == UPDATED
-        assert containers(host)["compute_agent"][1] == "running"
-    assert container_ids("controller-0") == controller, "the controller is not in the update"
-    # Batches: the canary alone, then the others.
-    assert output.index("compute-0") < output.index("compute-2")
-    assert [row[2] for row in haproxy_backends() if row[0] == "compute_status"] == ["UP", "UP"]
-    for host in ("compute-0", "compute-2"):
-        assert machine(host, "test", "-e", MARKER, check=False).returncode == 1, "the update of %s is recorded as done" % host
-
-
-def test_failing_canary_is_rolled_back_and_the_rest_untouched(lab):
-    # An image without the service's program: the canary's status service never becomes healthy.
-    subprocess.run(["bash", "scripts/busybox_image.sh"], check=True, capture_output=True)
-    push("localhost/ooo-busybox:latest", BROKEN)
-    before = container_ids("compute-2"), image_of("compute-0", "compute_agent")
-    if os.path.exists(PROBE):
-        os.unlink(PROBE)
-    rc, output = run_playbook("overcloud_update.yml", "-e", "overcloud_update_image=" + BROKEN, "-e", "overcloud_healthcheck_timeout=15",
-                              *QUICK, check=False)
-    assert rc != 0
-    flat = " ".join(output.split())
-    assert "the update failed on compute-0" in flat and "rolled back to its previous containers" in flat, output[-3000:]
-    assert image_of("compute-0", "compute_agent") == before[1], "the canary runs its previous image again"
-    assert containers("compute-0")["compute_agent"][1] == "running"
-    assert container_ids("compute-2") == before[0], "the machines after the canary were not touched"
-    assert [row[2] for row in haproxy_backends() if row[0] == "compute_status"] == ["UP", "UP"], "the canary is back in HAProxy"
-    assert machine("compute-0", "test", "-e", MARKER, check=False).returncode == 1, "the rollback ended the canary's update"
-    probe = json.load(open(PROBE))
-    assert probe["requests"] > 0 and "failures" in probe, "the failed run's probe results were published"
 
 
 def lost_compute_agent(host, tmp_path):
@@ -117,13 +53,30 @@ def lost_compute_agent(host, tmp_path):
     return run.stdout.strip()
 
 
-def test_sigint_then_sigkill_mid_update_then_the_rerun_heals(lab, tmp_path):
-    """ansible-playbook is interrupted (SIGINT, then SIGKILL to its whole process group) while the canary is being
-    updated. What it leaves: the canary drained, its rollback point, the probe still running, and (made, see
-    lost_compute_agent) a container process podman no longer lists holding the status port. The rerun stops the old
-    probe, keeps the rollback point, reaps the process, updates both computes and puts them back in HAProxy."""
-    push("localhost/ooo-services:2026.2", RESUMED)
-    cmd = [str(VENV_BIN / "ansible-playbook"), str(TOP / "playbooks" / "overcloud_update.yml"), "-e", "overcloud_update_image=" + RESUMED] + QUICK
+def restart_mariadb_once(ready, window):
+    """Once ``ready()``, MariaDB stopped for 3 s and started again; ``window`` gets (stopped, started)."""
+    wait(ready, 300, "the rerun's probe started")
+    time.sleep(3)
+    began = time.time()
+    machine("controller-0", "podman", "stop", "--time", "5", "mysql")
+    time.sleep(3)
+    machine("controller-0", "podman", "start", "mysql")
+    window.extend([began, time.time()])
+
+
+def test_an_update_killed_mid_canary_is_resumed_and_loses_no_request_through_the_vip(lab, tmp_path):
+    """The rolling update of the computes, killed and resumed, with the database restarted under the resumed run.
+
+    ansible-playbook is interrupted (SIGINT, then SIGKILL to its whole process group) once the canary is drained.
+    What it leaves: the canary drained, its rollback point, the probe still running, and (made: lost_compute_agent)
+    a container process podman no longer lists holding the status port. The rerun says it resumes the canary's
+    update, stops the old probe, keeps the rollback point, reaps the process, updates the canary, then the other
+    compute, and puts them back in HAProxy. While it runs MariaDB is stopped for 3 s: the computes' API loses no
+    request through the VIP, and the probe's token validations (through Keystone, which needs the database) fail only
+    while it was down, each with its time and cause."""
+    push("localhost/ooo-services:2026.2", UPDATED)
+    controller = container_ids("controller-0")
+    cmd = [str(VENV_BIN / "ansible-playbook"), str(TOP / "playbooks" / "overcloud_update.yml"), "-e", "overcloud_update_image=" + UPDATED] + QUICK
     with open(tmp_path / "killed.log", "w") as log:
         run = subprocess.Popen(cmd, cwd=TOP, env=ansible_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
@@ -146,20 +99,67 @@ def test_sigint_then_sigkill_mid_update_then_the_rerun_heals(lab, tmp_path):
     assert "compute_agent" not in containers("compute-0")
     if os.path.exists(PROBE):
         os.unlink(PROBE)
+
+    def new_probe():
+        try:
+            with open(PROBE + ".pid") as handle:
+                pid = int(handle.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return False
+        return pid != old_probe and os.path.exists("/proc/%d" % pid)
+    window = []
+    restart = threading.Thread(target=restart_mariadb_once, args=(new_probe, window), daemon=True)
+    restart.start()
     started = time.time()
-    _rc, output = run_playbook("overcloud_update.yml", "-e", "overcloud_update_image=" + RESUMED, *QUICK)
+    _rc, output = run_playbook("overcloud_update.yml", "-e", "overcloud_update_image=" + UPDATED, *QUICK)
+    restart.join(60)
+    assert "resuming the update interrupted on compute-0" in " ".join(output.split())
     assert not os.path.exists("/proc/%d" % old_probe), "the rerun stopped the killed run's probe"
+
     probe = json.load(open(PROBE))
-    assert probe["requests"] > 0 and probe["seconds"] <= time.time() - started, "the rerun's own probe results"
+    assert probe["seconds"] <= time.time() - started, "the rerun's own probe results"
+    status = next(v for k, v in probe["urls"].items() if k.endswith(":8780/status.json"))
+    tokens = next(v for k, v in probe["urls"].items() if k.endswith("(token validation)"))
+    assert status["requests"] >= 300 and status["failed"] == 0, probe
+    assert len(window) == 2 and tokens["requests"] >= 20 and tokens["failed"] >= 1, (window, probe)
+    for failure in probe["failures"]:
+        assert failure["url"].endswith("(token validation)") and failure["reason"], failure
+        assert window[0] - 1 <= probe["started"] + failure["at"] <= window[1] + 10, (failure, probe["started"], window)
+    # The secret went to the probe in a file it deleted once read: none is left, and none was in its argv.
+    assert not [f for f in os.listdir(os.path.dirname(PROBE)) if f.endswith(".auth")]
+
     for host in ("compute-0", "compute-2"):
-        assert image_of(host, "compute_agent") == RESUMED
+        assert image_of(host, "compute_agent") == UPDATED
         assert containers(host)["compute_agent"][1] == "running"
-        assert machine(host, "test", "-e", MARKER, check=False).returncode == 1
+        assert machine(host, "test", "-e", MARKER, check=False).returncode == 1, "the update of %s is recorded as done" % host
+    assert container_ids("controller-0") == controller, "the controller is not in the update"
+    # Batches: the canary alone, then the others.
+    assert output.index("compute-0") < output.index("compute-2")
     assert stray not in machine("compute-0", "ps", "-eo", "args").stdout, "the lost container's conmon was reaped"
     assert machine("compute-0", "cat", "/var/lib/ooo-lifecycle/container-startup-config.previous/step_4.json", check=False).stdout == previous, \
         "the rerun kept the rollback point the interrupted update made"
     assert [row[2] for row in haproxy_backends() if row[0] == "compute_status"] == ["UP", "UP"]
-    assert "compute-0" in output
+
+
+def test_failing_canary_is_rolled_back_and_the_rest_untouched(lab):
+    # An image without the service's program: the canary's status service never becomes healthy.
+    subprocess.run(["bash", "scripts/busybox_image.sh"], check=True, capture_output=True)
+    push("localhost/ooo-busybox:latest", BROKEN)
+    before = container_ids("compute-2"), image_of("compute-0", "compute_agent")
+    if os.path.exists(PROBE):
+        os.unlink(PROBE)
+    rc, output = run_playbook("overcloud_update.yml", "-e", "overcloud_update_image=" + BROKEN, "-e", "overcloud_healthcheck_timeout=15",
+                              *QUICK, check=False)
+    assert rc != 0
+    flat = " ".join(output.split())
+    assert "the update failed on compute-0" in flat and "rolled back to its previous containers" in flat, output[-3000:]
+    assert image_of("compute-0", "compute_agent") == before[1], "the canary runs its previous image again"
+    assert containers("compute-0")["compute_agent"][1] == "running"
+    assert container_ids("compute-2") == before[0], "the machines after the canary were not touched"
+    assert [row[2] for row in haproxy_backends() if row[0] == "compute_status"] == ["UP", "UP"], "the canary is back in HAProxy"
+    assert machine("compute-0", "test", "-e", MARKER, check=False).returncode == 1, "the rollback ended the canary's update"
+    probe = json.load(open(PROBE))
+    assert probe["requests"] > 0 and "failures" in probe, "the failed run's probe results were published"
 
 
 def test_missing_image_is_refused_before_anything_changes(lab):
