@@ -209,7 +209,7 @@ def podman_config():
     yield cid
     found = subprocess.run(["podman", "ps", "-aq", "--filter", "label=config_id=%s" % cid], capture_output=True, text=True, check=False).stdout.split()
     if found:
-        subprocess.run(["podman", "rm", "-f"] + found, capture_output=True, check=False)
+        subprocess.run(["podman", "rm", "-f", "-t", "0"] + found, capture_output=True, check=False)
 
 
 def test_a_service_container_killed_during_container_startup_is_started_again_by_the_rerun(podman_config):
