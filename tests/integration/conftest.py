@@ -88,6 +88,13 @@ def finish(proc, timeout=300):
         raise AssertionError("no result: %s %s" % (out[-2000:], err[-2000:]))
 
 
+def own_database_conf(conf, static_dir):
+    """containers.conf text ``conf`` with podman's database moved to ``static_dir``: a container started with it runs on
+    the same storage while the usual podman lists no record of it (what a podman call killed part-way leaves)."""
+    line = 'static_dir = "%s"' % static_dir
+    return conf.replace("[engine]", "[engine]\n" + line, 1) if "[engine]" in conf else conf + "\n[engine]\n" + line + "\n"
+
+
 def running(name):
     """Whether a container of this host runs (podman ps)."""
     out = subprocess.run(["podman", "ps", "--format", "{{.Names}}"], capture_output=True, text=True, check=True).stdout

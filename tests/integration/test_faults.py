@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import TOP, finish, process_tree, run_module, run_playbook, start_module, wait
+from conftest import TOP, finish, own_database_conf, process_tree, run_module, run_playbook, start_module, wait
 
 RUN_DIR = "/run/ooo-undercloud"
 IMAGE = "localhost/ooo-busybox:latest"
@@ -250,9 +250,7 @@ def lost_record(tmp_path, name, argv):
             conf = handle.read()
     except OSError:
         conf = ""
-    line = 'static_dir = "%s"' % (tmp_path / "libpod")
-    conf = conf.replace("[engine]", "[engine]\n" + line, 1) if "[engine]" in conf else conf + "\n[engine]\n" + line + "\n"
-    (tmp_path / "containers.conf").write_text(conf)
+    (tmp_path / "containers.conf").write_text(own_database_conf(conf, tmp_path / "libpod"))
     env = dict(os.environ, CONTAINERS_CONF=str(tmp_path / "containers.conf"))
     got = subprocess.run(["podman", "run", "-d", "--name", name, "--net", "host", IMAGE] + argv, env=env, capture_output=True,
                          text=True, check=True)

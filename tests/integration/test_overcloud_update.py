@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 
-from conftest import TOP, VENV_BIN, ansible_env, container_ids, containers, haproxy_backends, machine, recap, run_playbook, wait
+from conftest import TOP, VENV_BIN, ansible_env, container_ids, containers, haproxy_backends, machine, own_database_conf, recap, run_playbook, wait
 
 UPDATED = "198.18.0.1:8787/ooo/services:2026.2-1"
 BROKEN = "198.18.0.1:8787/ooo/broken:2026.2-2"
@@ -41,9 +41,7 @@ def lost_compute_agent(host, tmp_path):
     address = ".".join(str(b) for b in reversed(bytes.fromhex(local.split(":")[0])))
     conf = machine(host, "cat", "/etc/containers/containers.conf", check=False).stdout
     where = "/var/tmp/lost-record-%d" % time.time_ns()
-    line = 'static_dir = "%s/libpod"' % where
-    conf = conf.replace("[engine]", "[engine]\n" + line, 1) if "[engine]" in conf else conf + "\n[engine]\n" + line + "\n"
-    (tmp_path / "containers.conf").write_text(conf)
+    (tmp_path / "containers.conf").write_text(own_database_conf(conf, where + "/libpod"))
     machine(host, "mkdir", "-p", where)
     subprocess.run(["podman", "cp", str(tmp_path / "containers.conf"), "ooo-lab-%s:%s/containers.conf" % (host, where)], check=True)
     machine(host, "podman", "rm", "--force", "compute_agent")

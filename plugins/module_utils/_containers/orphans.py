@@ -17,6 +17,7 @@ import signal
 import time
 
 from ansible_collections.ooo.lifecycle.plugins.module_utils import _preflight
+from ansible_collections.ooo.lifecycle.plugins.module_utils._process import pid_alive
 
 
 def conmon_fields(argv):
@@ -130,19 +131,9 @@ def reap(orphan, timeout=10.0):
             return "%s: kill %d failed (%s); stop it by hand" % (describe(orphan), pid, exc.strerror)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        left = [pid for pid in orphan["pids"] if _alive(pid)]
+        left = [pid for pid in orphan["pids"] if pid_alive(pid)]
         if not left:
             return None
         time.sleep(0.1)
     return "%s: still running %ss after SIGKILL (pids %s); stop it by hand" % (
         describe(orphan), timeout, ", ".join(str(pid) for pid in left))
-
-
-def _alive(pid):
-    """A process that exists and is not a zombie (a zombie holds no port; its parent reaps it)."""
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            stat = handle.read()
-    except (IOError, OSError):
-        return False
-    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
