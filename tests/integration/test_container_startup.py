@@ -54,7 +54,8 @@ class Runtime(object):
     def remove(self, cid):
         found = self.cli("ps", "-aq", "--filter", "label=config_id=%s" % cid, check=False).stdout.split()
         if found:
-            self.cli("rm", "-f", *found, check=False)
+            # podman waits 10 s for a `sleep` that ignores SIGTERM; docker's rm -f kills at once.
+            self.cli("rm", "-f", *((["-t", "0"] if self.name == "podman" else []) + found), check=False)
 
 
 @pytest.fixture(scope="session")

@@ -73,7 +73,7 @@ def test_an_agent_that_never_calls_back_times_out_naming_the_node_and_is_aborted
              "  ip saddr %s tcp dport 6385 drop\n }\n}\n" % SHEEP_IP)
     subprocess.run(block, input=rules, text=True, check=True)
     try:
-        hung = provision("active", image="overcloud-golden", timeout=60, poll_interval=2)
+        hung = provision("active", image="overcloud-golden", timeout=30, poll_interval=2)
     finally:
         subprocess.run(["nft", "delete", "table", "ip", "ooo_test_block"], check=True)
     assert hung["failed"], hung
@@ -126,9 +126,9 @@ def test_the_power_cut_while_the_agent_writes_fails_naming_the_node(conn, sheep,
     url, sha256, _small = served_image
     assert conn.baremetal.get_node(sheep.id).provision_state == "deploy failed", "after the checksum mismatch"
     run = start_module(PROVISION, {"cloud": "undercloud", "nodes": [SHEEP], "target": "active", "image": url,
-                                   "image_checksum": sha256, "image_disk_format": "raw", "timeout": 100, "poll_interval": 2})
+                                   "image_checksum": sha256, "image_disk_format": "raw", "timeout": 60, "poll_interval": 2})
     try:
-        wait(lambda: (conn.baremetal.get_node(sheep.id).deploy_step or {}).get("step") == "write_image", 150,
+        wait(lambda: (conn.baremetal.get_node(sheep.id).deploy_step or {}).get("step") == "write_image", 55,
              "the agent writing the image")
         time.sleep(2)
     finally:

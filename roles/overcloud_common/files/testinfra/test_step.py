@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 
@@ -37,8 +36,8 @@ def _call(host, module, args):
 
 
 def test_containers_of_the_step_run_healthy(host, ooo):
-    read = _call(host, "ansible.builtin.slurp", "src=%s" % ooo["config_path"])
-    wanted = json.loads(base64.b64decode(read["content"])) if read.get("content") else {}
+    config = host.file(ooo["config_path"])
+    wanted = json.loads(config.content_string) if config.exists else {}
     info = _call(host, "ooo.lifecycle.container_startup_info", "config_id=%s check_health=true" % ooo["config_id"])
     assert "containers" in info, "cannot read the containers of %s: %s; check that podman answers on the machine" % (
         ooo["config_id"], info.get("msg"))
