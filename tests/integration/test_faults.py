@@ -11,7 +11,6 @@ import socket
 import subprocess
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -121,10 +120,10 @@ def killed(lab, conn, tmp_path_factory):
         yield out
     finally:
         run_module("ooo.lifecycle.heat_stack", {"cloud": "undercloud", "name": stack_name, "state": "absent", "wait_in_progress": True})
-        # 200 nodes and 150 roles: deleted eight at a time (one by one took half a minute of the suite).
-        with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda node: conn.baremetal.delete_node(node.id, ignore_missing=True), nodes_named(conn, prefix)))
-            list(pool.map(lambda role: conn.identity.delete_role(role, ignore_missing=True), roles_named(conn, prefix)))
+        for node in nodes_named(conn, prefix):
+            conn.baremetal.delete_node(node.id, ignore_missing=True)
+        for role in roles_named(conn, prefix):
+            conn.identity.delete_role(role, ignore_missing=True)
         for image in list(conn.image.images()) + list(conn.image.images(is_hidden=True)):
             if image.name == image_name or image.properties.get("ooo_image_name") == image_name:
                 conn.image.delete_image(image, ignore_missing=True)
