@@ -68,14 +68,15 @@ molecule_stage() {
 # The integration stage. On the lab molecule converged (OOO_LAB_READY=1) it runs in three phases: the overcloud's
 # scenario tests alone (the rolling update counts failed requests through the VIP); then two pytests side by side,
 # the tests of Ironic, the BMC and the machines' networks (most of their time is spent waiting for Ironic and the
-# machines) and those that use only the undercloud's APIs and this host's podman (integration_beside); then the tests
+# machines, so the golden image, multi-cloud and secrets tests run with them) and those that use only the undercloud's
+# APIs and this host's podman (integration_beside; the two take about as long); then the tests
 # that kill, stop and restart the undercloud's services (the fault suite, then the service tests), alone; last, the overcloud deployed from nothing again through a
 # failed step and its resume (test_lab_restored.py), so that the suite leaves the lab as the lab run made it. Without a
 # converged lab, one pytest runs everything in order (its first test brings the lab up; conftest.py orders them).
 integration_first=(test_overcloud_deploy.py test_listeners.py test_overcloud_scale.py test_overcloud_update.py test_overcloud_upgrade.py
                    test_validations.py)
-integration_beside=(test_bad_input.py test_container_startup.py test_golden_image.py test_heat_stack.py test_image.py test_modules.py
-                    test_multicloud.py test_plan.py test_secrets.py test_undercloud.py)
+integration_beside=(test_bad_input.py test_container_startup.py test_heat_stack.py test_image.py test_modules.py test_plan.py
+                    test_undercloud.py)
 integration_last=(test_faults.py test_undercloud_service.py)
 integration_final=(test_lab_restored.py)
 integration() {
