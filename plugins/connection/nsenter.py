@@ -67,6 +67,7 @@ from ansible.utils.display import Display
 display = Display()
 
 NAMESPACES = ("--mount", "--uts", "--ipc", "--net", "--pid", "--cgroup")
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def start_time_of(stat):
@@ -86,6 +87,63 @@ def _start_time(pid):
         return None
 
 
+class ContainerNotFound(AnsibleConnectionFailure):
+    """The container is not there, or not running, or podman cannot be asked."""
+
+
+def _cache_path(container):
+    directory = os.path.join(tempfile.gettempdir(), "ooo-nsenter-%d" % os.getuid())
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    return os.path.join(directory, container.replace("/", "_"))
+
+
+def _cached_pid(container):
+    try:
+        with open(_cache_path(container)) as f:
+            cached = json.load(f)
+    except (OSError, ValueError):
+        return None
+    pid = cached.get("pid")
+    if isinstance(pid, int) and pid > 0 and _start_time(pid) == cached.get("start"):
+        return pid
+    return None
+
+
+def _inspect_pid(container, podman):
+    podman = shutil.which(podman) or podman
+    try:
+        proc = subprocess.run([podman, "container", "inspect", "--format", "{{.State.Pid}} {{.State.Running}}", container],
+                              capture_output=True, check=False, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise ContainerNotFound("cannot inspect container %s with %s: %s" % (container, podman, e)) from e
+    out = to_text(proc.stdout).split()
+    if proc.returncode != 0 or len(out) != 2:
+        raise ContainerNotFound(
+            "container %s not found by %s: %s" % (container, podman, to_text(proc.stderr).strip() or "no output"))
+    pid, running = int(out[0]), out[1] == "true"
+    if not running or pid <= 0 or _start_time(pid) is None:
+        raise ContainerNotFound("container %s is not running (start it, or recreate the lab: make lab)" % container)
+    try:
+        with open(_cache_path(container), "w") as f:
+            json.dump({"pid": pid, "start": _start_time(pid)}, f)
+    except OSError:
+        pass
+    return pid
+
+
+def container_pid(container, podman="podman"):
+    """The main process of a running local container: remembered with its start time (so that a recreated container,
+    same name and a new process, is never mistaken for the old one), else asked of podman. Raises ContainerNotFound."""
+    return _cached_pid(container) or _inspect_pid(container, podman)
+
+
+def nsenter_command(pid, argv, path=DEFAULT_PATH):
+    """The argv and the environment that run argv in the namespaces of process pid (the controller's own environment
+    is not passed in)."""
+    env = {"PATH": path or DEFAULT_PATH, "HOME": "/root", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    return ["nsenter", "--target", str(pid)] + list(NAMESPACES) + ["--"] + list(argv), env
+
+
 class Connection(ConnectionBase):
     """Commands in a local container's namespaces."""
 
@@ -97,56 +155,17 @@ class Connection(ConnectionBase):
         super().__init__(*args, **kwargs)
         self._pid = None
 
-    # --- finding the container's process
-    def _cache_path(self, container):
-        directory = os.path.join(tempfile.gettempdir(), "ooo-nsenter-%d" % os.getuid())
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        return os.path.join(directory, container.replace("/", "_"))
-
-    def _cached_pid(self, container):
-        try:
-            with open(self._cache_path(container)) as f:
-                cached = json.load(f)
-        except (OSError, ValueError):
-            return None
-        pid = cached.get("pid")
-        if isinstance(pid, int) and pid > 0 and _start_time(pid) == cached.get("start"):
-            return pid
-        return None
-
-    def _inspect_pid(self, container):
-        podman = shutil.which(self.get_option("podman_executable")) or self.get_option("podman_executable")
-        try:
-            proc = subprocess.run([podman, "container", "inspect", "--format", "{{.State.Pid}} {{.State.Running}}", container],
-                                  capture_output=True, check=False, timeout=300)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            raise AnsibleConnectionFailure("cannot inspect container %s with %s: %s" % (container, podman, e)) from e
-        out = to_text(proc.stdout).split()
-        if proc.returncode != 0 or len(out) != 2:
-            raise AnsibleConnectionFailure(
-                "container %s not found by %s: %s" % (container, podman, to_text(proc.stderr).strip() or "no output"))
-        pid, running = int(out[0]), out[1] == "true"
-        if not running or pid <= 0 or _start_time(pid) is None:
-            raise AnsibleConnectionFailure("container %s is not running (start it, or recreate the lab: make lab)" % container)
-        try:
-            with open(self._cache_path(container), "w") as f:
-                json.dump({"pid": pid, "start": _start_time(pid)}, f)
-        except OSError:
-            pass
-        return pid
-
     def _connect(self):
         if not self._connected:
             container = self.get_option("container")
-            self._pid = self._cached_pid(container) or self._inspect_pid(container)
+            self._pid = container_pid(container, self.get_option("podman_executable"))
             display.vvv("NSENTER CONNECTION TO %s (process %d)" % (container, self._pid), host=container)
             self._connected = True
         return self
 
     # --- commands
     def _run(self, argv, stdin=None, in_data=None):
-        env = {"PATH": self.get_option("remote_path"), "HOME": "/root", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-        cmd = ["nsenter", "--target", str(self._pid)] + list(NAMESPACES) + ["--"] + argv
+        cmd, env = nsenter_command(self._pid, argv, self.get_option("remote_path"))
         display.vvvv("EXEC %s" % cmd, host=self.get_option("container"))
         proc = subprocess.Popen(cmd, stdin=stdin if stdin is not None else subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)

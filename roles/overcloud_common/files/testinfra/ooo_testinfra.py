@@ -50,43 +50,32 @@ _collection_on_path()
 
 # The inventory's nsenter connection (the lab's machines), which testinfra has no backend for: its ansible backend
 # would run every command of a check through a whole `ansible` process (measured: 5.9 s of CPU for one port check,
-# the port listing taking three commands). The backend below enters the container's namespaces as the connection
-# plugin does (plugins/connection/nsenter.py), a few milliseconds a command; `host.ansible` still runs modules through
-# the inventory's connection. Any other connection (ssh on a fleet) is testinfra's own choice, unchanged.
+# the port listing taking three commands). The backend below runs each command as the connection plugin does
+# (plugins/connection/nsenter.py: the same process lookup, start-time check, namespaces and environment), a few
+# milliseconds a command; `host.ansible` still runs modules through the inventory's connection. Any other connection
+# (ssh on a fleet) is testinfra's own choice, unchanged.
 NSENTER = ("ooo.lifecycle.nsenter", "nsenter")
-REMOTE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def _nsenter_backend():
     from testinfra.backend import base  # pylint: disable=import-outside-toplevel
+    from ansible_collections.ooo.lifecycle.plugins.connection import nsenter  # pylint: disable=import-outside-toplevel
 
     class NsenterBackend(base.BaseBackend):
-        """Commands in the namespaces of a local container's main process (found once with podman)."""
+        """Commands in the namespaces of a local container's main process."""
 
         NAME = "ooo_nsenter"
 
         def __init__(self, container, hostvars, *args, **kwargs):
             self.container = container
             self.podman = hostvars.get("ansible_podman_executable") or "podman"
-            self.path = hostvars.get("ansible_nsenter_path") or REMOTE_PATH
-            self._pid = None
+            self.path = hostvars.get("ansible_nsenter_path") or nsenter.DEFAULT_PATH
             super().__init__(container, *args, **kwargs)
-
-        def pid(self):
-            if self._pid is None:
-                got = subprocess.run([self.podman, "container", "inspect", "--format", "{{.State.Pid}} {{.State.Running}}",
-                                      self.container], capture_output=True, text=True, check=False, timeout=300)
-                out = got.stdout.split()
-                if got.returncode != 0 or len(out) != 2 or out[1] != "true" or int(out[0]) <= 0:
-                    raise RuntimeError("container %s is not running: %s" % (self.container, got.stderr.strip() or got.stdout.strip()))
-                self._pid = int(out[0])
-            return self._pid
 
         def run(self, command, *args, **kwargs):
             cmd = self.get_command(command, *args)
-            argv = ["nsenter", "--target", str(self.pid()), "--mount", "--uts", "--ipc", "--net", "--pid", "--cgroup", "--",
-                    "/bin/sh", "-c", cmd]
-            env = {"PATH": self.path, "HOME": "/root", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+            argv, env = nsenter.nsenter_command(nsenter.container_pid(self.container, self.podman),
+                                                ["/bin/sh", "-c", cmd], self.path)
             proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, env=env, check=False)
             return self.result(proc.returncode, self.encode(cmd), proc.stdout, proc.stderr)
 
