@@ -32,10 +32,10 @@ if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$(printf '%s' "$want")" ]; then
   printf '%s' "$want" > "$conf"
 fi
 
-if [ ! -x "$venv/bin/ansible-playbook" ] || ! cmp -s requirements-dev.txt "$venv/.requirements-dev.txt"; then
+if [ ! -x "$venv/bin/ansible-playbook" ] || ! cat requirements-dev.txt requirements.txt | cmp -s - "$venv/.requirements-dev.txt"; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt -r requirements.txt
-  cp requirements-dev.txt "$venv/.requirements-dev.txt"
+  cat requirements-dev.txt requirements.txt > "$venv/.requirements-dev.txt"
 fi
 
 # The collection is the repository root; Ansible finds it through this path.

@@ -2,7 +2,9 @@
 # Start a Docker engine on this host without systemd, for container_startup's docker runtime (tests, benchmarks).
 # It is given no bridge and no firewall rules of its own (--bridge=none --iptables=false): the lab's networks and
 # NAT rules stay podman's and the lab's, and the containers the project runs use the host's network or none.
-# The lab registry (on the undercloud, 198.18.0.1:8787) serves plain HTTP, as podman is told in registries.conf.
+# The lab registry (on the undercloud, 198.18.0.1:8787) serves TLS with a certificate of the undercloud's CA, which the
+# engine reads from /etc/docker/certs.d/198.18.0.1:8787/ca.crt (the undercloud role writes it; its push user is in
+# ~/.docker/config.json, which the docker SDK sends): no insecure registry.
 # Safe to run again: an engine that answers on the socket is left alone.
 set -euo pipefail
 sock=${OOO_DOCKER_SOCK:-/var/run/docker.sock}
@@ -34,7 +36,7 @@ if [ -f "$ctr_pidfile" ]; then
 fi
 for attempt in 1 2; do
   nohup dockerd --host "unix://$sock" --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
-    --insecure-registry 198.18.0.0/15 --log-level warn > "$log" 2>&1 < /dev/null &
+    --log-level warn > "$log" 2>&1 < /dev/null &
   engine=$!
   for _ in $(seq 1 60); do
     answers && exit 0

@@ -31,6 +31,20 @@ def plan_container_images(container_configs):
     return out
 
 
+def registry_answer(result):
+    """What the registry said about one image, for the container-images validation: ``result`` is one of the uri
+    module's loop results (``item`` the image, ``status`` the HTTP status, -1 when the registry was not reached)."""
+    image, status = result.get("item"), result.get("status", -1)
+    if status == 404:
+        return "%s (not in the registry)" % image
+    if status == 401:
+        return "%s (HTTP 401: the registry refused the pull user; see validations_registry_login_file)" % image
+    if status == -1:
+        return "%s (registry not reached: %s)" % (image, result.get("msg") or "no answer")
+    return "%s (HTTP %s)" % (image, status)
+
+
 class FilterModule(object):
     def filters(self):
-        return {"validations_select": validations_select, "plan_container_images": plan_container_images}
+        return {"validations_select": validations_select, "plan_container_images": plan_container_images,
+                "registry_answer": registry_answer}

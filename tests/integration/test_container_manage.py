@@ -16,7 +16,7 @@ CONFIG_DIR = "/var/lib/ooo-test/startup-config"
 @pytest.fixture(scope="module")
 def registry_image(lab):
     subprocess.run(["bash", str(TOP / "scripts" / "busybox_image.sh")], check=True, capture_output=True)
-    subprocess.run(["podman", "push", "--tls-verify=false", "localhost/ooo-busybox:latest", REMOTE_IMAGE], check=True, capture_output=True)
+    subprocess.run(["podman", "push", "localhost/ooo-busybox:latest", REMOTE_IMAGE], check=True, capture_output=True)
     machine("podman", "rmi", "-f", REMOTE_IMAGE, check=False)
     yield REMOTE_IMAGE
     ids = machine("podman", "ps", "-aq", "--filter", "label=managed_by=ooo.lifecycle").stdout.split()

@@ -245,7 +245,7 @@ def lab_registry(rt, tmp_path, busybox):
     conf = tmp_path / "registries.conf"
     conf.write_text('[[registry]]\nlocation = "%s"\ninsecure = true\n' % REMOTE_IMAGE.split("/", maxsplit=1)[0])
     env = {"CONTAINERS_REGISTRIES_CONF": str(conf)}
-    subprocess.run(["podman", "push", "--tls-verify=false", IMAGE, REMOTE_IMAGE], check=True, capture_output=True)
+    subprocess.run(["podman", "push", IMAGE, REMOTE_IMAGE], check=True, capture_output=True)
     rt.cli("rmi", "-f", REMOTE_IMAGE, check=False)
     yield env
     rt.cli("rmi", "-f", REMOTE_IMAGE, check=False)

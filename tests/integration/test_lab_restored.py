@@ -5,8 +5,9 @@ and out, updated; the README's main command (`make lab`) must still run after th
 (`make test`). So the suite ends as an operator would start over: every deployment container, config, marker, data
 directory and release fact removed from the machines (Ironic keeps them deployed from the golden image), then the
 deployment of the lab's release from nothing, once with an operator's testinfra check that fails step 3's validation
-on the controller, and again without it, which resumes at step 3; then at once a rolling update of the computes,
-which must lose no request through the VIP. While the deployment runs, every process's command line is
+on the controller, again without it, which resumes at step 3 until compute-2's power is cut once step 4 begins, and
+a third time, which has Ironic power it on and completes; then at once a rolling update of the computes, which must
+lose no request through the VIP. While the deployment runs, every process's command line is
 sampled; none may hold a secret, nor may anything podman shows of a container. scripts/test.sh runs this file alone,
 last.
 """
@@ -18,11 +19,13 @@ from pathlib import Path
 
 import yaml
 
-from conftest import DEPLOYED, RELEASE_FACT, TOP, containers, machine, recap, run_playbook, summary, undeploy
+from conftest import (DEPLOYED, RELEASE_FACT, TOP, VENV_BIN, ansible_env, containers, machine, recap, run_playbook, summary,
+                      undeploy, wait)
 
 RELEASE = "2026.2"
 REMOTE_IMAGE = "198.18.0.1:8787/ooo/services:" + RELEASE
 PROBE = "/var/lib/ooo-undercloud/reports/update-probe.json"
+CUT = "compute-2"  # the machine whose power is cut in the middle of a step
 # The fleet is as the lab left it and the validation groups are tested elsewhere (test_validations.py): only the
 # deployment's steps matter here. The sanity stage stays on: it proves the restored overcloud answers through the VIP.
 QUICK = {"overcloud_fleet": False, "overcloud_validations": False}
@@ -98,7 +101,7 @@ def failing_checks(tmp_path):
     return str(tmp_path / "checks")
 
 
-def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_lab_run_made_it(tmp_path):
+def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_lab_run_made_it(tmp_path, conn):
     undeploy()
     for host in DEPLOYED:
         assert machine(host, "test", "-e", RELEASE_FACT, check=False).returncode != 0, host
@@ -115,9 +118,34 @@ def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_
     # No machine went on to step 4: any_errors_fatal stopped the run at step 3 everywhere.
     assert "Apply and validate step 4" not in output
 
-    # Without that check, with the documented example checks instead (they run, and pass): steps 1 and 2 are skipped
-    # by their markers; no machine recorded step 3 (the failure stopped every machine at that task), so step 3 runs
-    # again everywhere; 4 and 5 are brought up from nothing.
+    # Without that check, the rerun resumes: steps 1 and 2 are skipped by their markers; no machine recorded step 3
+    # (the failure stopped every machine at that task), so step 3 runs again everywhere. Then, once step 4 begins,
+    # compute-2 loses its power (its machine's container killed). Ansible reports that machine unreachable, or, when
+    # the cut lands while a module runs there, its task failed (killed); either way any_errors_fatal stops every
+    # machine in step 4.
+    cut_log = tmp_path / "cut.log"
+    with open(cut_log, "w") as log:
+        run = subprocess.Popen([str(VENV_BIN / "ansible-playbook"), str(TOP / "playbooks" / "overcloud_deploy.yml"), "-e",
+                                json.dumps(dict(QUICK, overcloud_sanity=False))], cwd=TOP, env=ansible_env(), stdout=log,
+                               stderr=subprocess.STDOUT)
+        try:
+            wait(lambda: "Apply and validate step 4" in cut_log.read_text(), 900, "step 4")
+        finally:
+            subprocess.run(["podman", "kill", "ooo-lab-" + CUT], capture_output=True, check=False)  # the power cut
+        rc = run.wait(900)
+    cut = cut_log.read_text()
+    assert rc != 0
+    assert "Apply and validate step 3" in cut and recap(cut, "controller-0")["failed"] == 0, cut[-3000:]
+    lost = recap(cut, CUT)
+    assert lost["unreachable"] == 1 or lost["failed"] == 1, (lost, cut[-3000:])
+    assert lost["unreachable"] == 0 or "ooo-lab-%s is not running" % CUT in cut
+    assert "Apply and validate step 5" not in cut
+    # Ironic's power sync records the machine off; the operator's rerun has Ironic power it on again.
+    wait(lambda: conn.baremetal.find_node(CUT).power_state == "power off", 120, "Ironic recording %s off" % CUT)
+
+    # The rerun, with the documented example checks (they run, and pass): compute-2 powered on through Ironic, steps 1
+    # to 3 skipped where their markers match and they still validate (re-applied on the machine that lost its power
+    # where they do not), 4 and 5 brought up everywhere.
     examples = dict(QUICK, overcloud_testinfra_dirs=[str(TOP / "docs" / "examples" / "testinfra")])
     try:
         _rc, resumed = run_playbook("overcloud_deploy.yml", "-e", json.dumps(examples))
@@ -135,8 +163,8 @@ def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_
     assert probe["requests"] >= 100 and probe["failed"] == 0, {k: probe[k] for k in ("requests", "failed", "failures")}
     assert "haproxy-backends-up" in resumed, "the deployment waited for HAProxy's servers (validations off)"
     rows = summary(resumed)
-    assert rows[1][0] == "0/3" and rows[2][0] == "0/3", rows
-    assert rows[3][0] == "3/3" and rows[4][0] == "3/3" and rows[5][0] == "3/3", rows
+    assert all(rows[step][0] in ("0/3", "1/3") for step in (1, 2, 3)), rows
+    assert rows[4][0] == "3/3" and rows[5][0] == "3/3", rows
     assert "sanity:token=PASSED" in resumed and "sanity:image-upload-list=PASSED" in resumed
 
     # As the lab run made it: the lab's release on every machine, its image in every deployment container, running.

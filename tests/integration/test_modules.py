@@ -1,4 +1,5 @@
 """The collection's modules, each run check -> apply -> check -> apply against the real services."""
+import json
 import os
 import socket
 import subprocess
@@ -6,6 +7,7 @@ import time
 import uuid
 
 import pytest
+import yaml
 
 from conftest import run_module
 
@@ -238,3 +240,60 @@ def test_host_preflight_reports_all_problems_at_once(tmp_path):
         holder.terminate()
         holder.wait(10)
     assert run_module("ooo.lifecycle.host_preflight", args)["changed"] is False
+
+
+def registry_login_args(tmp_path, **extra):
+    """registry_login's arguments with every file under tmp_path: the undercloud registry, its pull user, its CA."""
+    args = {"registry": "198.18.0.1:8787", "username": "ooo-pull",
+            "password": yaml.safe_load(open("/etc/ooo-undercloud/passwords.yml"))["registry_pull"],
+            "ca_cert": open("/etc/ooo-undercloud/pki/ca.crt").read(),
+            "auth_files": [str(tmp_path / "auth.json"), str(tmp_path / "docker" / "config.json")],
+            "certs_dirs": [str(tmp_path / "certs.d")], "registries_conf": str(tmp_path / "registries.conf.d" / "50-ooo.conf")}
+    args.update(extra)
+    return args
+
+
+def test_registry_login_check_apply_check_apply_and_podman_pulls_through_what_it_wrote(lab, tmp_path):
+    """Check mode predicts the files apply writes; the second pair writes nothing (mtimes kept); other registries'
+    entries are kept; podman, given only those files, pulls from the registry with its certificate verified."""
+    auth = tmp_path / "auth.json"
+    auth.write_text(json.dumps({"auths": {"other.example:5000": {"auth": "b3RoZXI6eA=="}}, "credHelpers": {"x": "y"}}))
+    args = registry_login_args(tmp_path)
+    first = run_module("ooo.lifecycle.registry_login", args, check=True, diff=True)
+    assert first["changed"] and not (tmp_path / "certs.d").exists()
+    second = run_module("ooo.lifecycle.registry_login", args)
+    assert second["changed"] and sorted(second["written"]) == sorted(first["written"]) and len(second["written"]) == 4
+    stamps = dict((p, os.stat(p).st_mtime_ns) for p in second["written"])
+    third = run_module("ooo.lifecycle.registry_login", args, check=True)
+    fourth = run_module("ooo.lifecycle.registry_login", args)
+    assert not third["changed"] and not fourth["changed"] and third["written"] == fourth["written"] == []
+    assert stamps == dict((p, os.stat(p).st_mtime_ns) for p in stamps)
+    document = json.loads(auth.read_text())
+    assert document["credHelpers"] == {"x": "y"} and set(document["auths"]) == {"other.example:5000", "198.18.0.1:8787"}
+    for path in args["auth_files"]:
+        assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    assert args["password"] not in json.dumps(first) + json.dumps(second)
+    assert "********" in first["diff"]["after"]
+    pulled = subprocess.run(["podman", "pull", "-q", "--authfile", str(auth), "--cert-dir", str(tmp_path / "certs.d" / "198.18.0.1:8787"),
+                             "198.18.0.1:8787/ooo/services:2026.2"], capture_output=True, text=True, check=False)
+    assert pulled.returncode == 0, pulled.stderr
+    gone = run_module("ooo.lifecycle.registry_login", registry_login_args(tmp_path, state="absent"))
+    assert gone["changed"] and set(json.loads(auth.read_text())["auths"]) == {"other.example:5000"}
+    assert not (tmp_path / "certs.d" / "198.18.0.1:8787" / "ca.crt").exists() and not (tmp_path / "registries.conf.d" / "50-ooo.conf").exists()
+
+
+@pytest.mark.parametrize("extra, expected", [
+    ({"registry": "https://198.18.0.1:8787/v2"}, "registry: 'https://198.18.0.1:8787/v2' is not HOST[:PORT]"),
+    ({"password": None}, "username and password: give both"),
+    ({"username": "a:b"}, "username: 'a:b' holds ':'"),
+    ({"ca_cert": "not a certificate"}, "ca_cert: not a PEM certificate"),
+    ({"auth_files": ["BROKEN"]}, "is not JSON"),
+])
+def test_registry_login_bad_input_names_the_field_and_writes_nothing(tmp_path, extra, expected):
+    args = registry_login_args(tmp_path, **extra)
+    if args["auth_files"] == ["BROKEN"]:
+        (tmp_path / "broken.json").write_text("{not json")
+        args["auth_files"] = [str(tmp_path / "broken.json")]
+    result = run_module("ooo.lifecycle.registry_login", args)
+    assert result.get("failed") and expected in result["msg"], result.get("msg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["broken.json"] if "BROKEN" in str(extra) else [])

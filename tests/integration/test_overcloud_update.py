@@ -27,7 +27,7 @@ def image_of(host, name):
 
 
 def push(local, remote):
-    subprocess.run(["podman", "push", "--quiet", "--tls-verify=false", local, remote], check=True, capture_output=True)
+    subprocess.run(["podman", "push", "--quiet", local, remote], check=True, capture_output=True)
 
 
 def lost_compute_agent(host, tmp_path):

@@ -43,7 +43,7 @@ def next_image(lab):
                            input="FROM localhost/ooo-services:2026.2\nLABEL ooo.release=2027.1\n",
                            capture_output=True, text=True, check=True)
     assert build.stdout.strip()
-    subprocess.run(["podman", "push", "--quiet", "--tls-verify=false", "localhost/ooo-services:2027.1", NEXT],
+    subprocess.run(["podman", "push", "--quiet", "localhost/ooo-services:2027.1", NEXT],
                    check=True, capture_output=True)
     return NEXT
 
@@ -117,7 +117,7 @@ def broken_image(next_image, tmp_path_factory):
         "COPY --chmod=755 keystone-manage /opt/ooo-undercloud/venv/bin/keystone-manage\n")
     subprocess.run(["podman", "build", "--quiet", "-t", "localhost/ooo-services:2027.1-broken", str(context)], check=True,
                    capture_output=True)
-    subprocess.run(["podman", "push", "--quiet", "--tls-verify=false", "localhost/ooo-services:2027.1-broken", BROKEN],
+    subprocess.run(["podman", "push", "--quiet", "localhost/ooo-services:2027.1-broken", BROKEN],
                    check=True, capture_output=True)
     return BROKEN
 

@@ -2,15 +2,21 @@
 
 Nothing here restarts or stops a service (test_undercloud_service.py does, alone: scripts/test.sh runs it last).
 """
+import base64
 import hashlib
+import http.client
 import os
+import ssl
 import subprocess
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
+import yaml
 
-from conftest import run_playbook, recap
+from conftest import PASSWORDS_FILE, run_playbook, recap
 
 LAB_MACHINE = "ooo-lab-compute-0"
 REGISTRY = "198.18.0.1:8787"
@@ -79,20 +85,76 @@ def test_heat_stack_created_outputs_read_and_deleted(conn):
     assert conn.orchestration.find_stack(name) is None
 
 
-def test_registry_accepts_a_push_and_a_lab_machine_pulls_it(lab):
+CA = "/etc/ooo-undercloud/pki/ca.crt"
+
+
+def registry_get(path, user=None, cafile=CA, method="GET"):
+    """(status, headers) of a request to the registry over TLS verified with cafile (None: the system's CAs), as user
+    (push or pull: the password from the undercloud's passwords file, never in a process's argv)."""
+    context = ssl.create_default_context(cafile=cafile)
+    request = urllib.request.Request("https://%s%s" % (REGISTRY, path), method=method)
+    request.add_header("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+    if user:
+        password = yaml.safe_load(open(PASSWORDS_FILE))["registry_" + user]
+        token = base64.b64encode(("ooo-%s:%s" % (user, password)).encode()).decode()
+        request.add_header("Authorization", "Basic " + token)
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=10) as answer:
+            return answer.status, answer.headers
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers
+
+
+def test_registry_serves_tls_of_the_undercloud_ca_and_asks_every_client_for_a_user(lab):
+    """The registry: plain HTTP refused, its certificate verified only with the undercloud's CA (for its address),
+    every request without a user refused, the pull user and the push user both accepted."""
+    plain = http.client.HTTPConnection(REGISTRY, timeout=10)
+    plain.request("GET", "/v2/")
+    assert plain.getresponse().status == 400, "plain HTTP is answered 400 (an HTTP request to an HTTPS server)"
+    with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+        registry_get("/v2/", cafile=None)
+    status, headers = registry_get("/v2/")
+    assert status == 401 and 'Basic realm="ooo.lifecycle undercloud registry"' in headers.get("WWW-Authenticate", "")
+    assert registry_get("/v2/", user="pull")[0] == 200
+    assert registry_get("/v2/", user="push")[0] == 200
+    for path in ("/etc/ooo-undercloud/pki/ca.key", "/etc/ooo-undercloud/pki/registry.key", "/etc/ooo-undercloud/registry.htpasswd",
+                 "/etc/ooo-undercloud/registry-pull.json", os.path.expanduser("~/.config/containers/auth.json")):
+        assert oct(os.stat(path).st_mode & 0o777) == "0o600", path
+
+
+def test_registry_takes_a_push_from_its_user_only_and_a_deployed_machine_pulls_it_verified(lab, tmp_path):
+    """This host pushes as the push user (its podman logged in by the role); without that login the push is refused.
+    A deployed machine pulls over TLS it verifies (the CA the deployment gave it): told another CA directory, its pull
+    fails on the certificate, so its image's registries.conf does not make the registry insecure."""
     tag = "%s/ooo/it-%s:latest" % (REGISTRY, uuid.uuid4().hex[:8])
     subprocess.run(["podman", "tag", "localhost/ooo-lab-machine:latest", tag], check=True)
+    empty = tmp_path / "auth.json"
+    empty.write_text('{"auths": {}}')
     try:
-        subprocess.run(["podman", "push", "--tls-verify=false", tag], check=True, capture_output=True)
+        refused = subprocess.run(["podman", "push", "--authfile", str(empty), tag], capture_output=True, text=True, check=False)
+        assert refused.returncode != 0 and "authentication required" in refused.stderr, refused.stderr
+        subprocess.run(["podman", "push", tag], check=True, capture_output=True)
         pulled = subprocess.run(["podman", "exec", LAB_MACHINE, "podman", "pull", "-q", tag], capture_output=True, text=True, check=False)
         assert pulled.returncode == 0, pulled.stderr
         ran = subprocess.run(["podman", "exec", LAB_MACHINE, "podman", "run", "--rm", tag, "cat", "/etc/debian_version"],
                              capture_output=True, text=True, check=False)
         assert ran.returncode == 0, ran.stderr
         assert ran.stdout.strip().startswith("12.")
+        # An older image's registries.conf said `insecure = true` for the registry (a drop-in before the deployment's
+        # stands for it here): the deployment's drop-in, read after it, still has the certificate verified.
+        subprocess.run(["podman", "exec", LAB_MACHINE, "sh", "-c", "printf '[[registry]]\\nlocation = \"%s\"\\ninsecure = true\\n' "
+                        "> /etc/containers/registries.conf.d/00-it-insecure.conf" % REGISTRY], check=True)
+        unverified = subprocess.run(["podman", "exec", LAB_MACHINE, "podman", "pull", "-q", "--cert-dir", "/nonexistent", tag],
+                                    capture_output=True, text=True, check=False)
+        assert unverified.returncode != 0 and "certificate signed by unknown authority" in unverified.stderr, unverified.stderr
     finally:
+        subprocess.run(["podman", "exec", LAB_MACHINE, "rm", "-f", "/etc/containers/registries.conf.d/00-it-insecure.conf"], check=False)
         subprocess.run(["podman", "rmi", "-f", tag], capture_output=True, check=False)
         subprocess.run(["podman", "exec", LAB_MACHINE, "podman", "rmi", "-f", tag], capture_output=True, check=False)
+        name, dummy, reference = tag.partition("/")[2].rpartition(":")
+        status, headers = registry_get("/v2/%s/manifests/%s" % (name, reference), user="push", method="HEAD")
+        if status == 200:
+            registry_get("/v2/%s/manifests/%s" % (name, headers["Docker-Content-Digest"]), user="push", method="DELETE")
 
 
 @pytest.fixture(scope="module")

@@ -17,5 +17,9 @@ def test_podman_in_the_machine_uses_overlay(host):
     assert json.loads(host.check_output("podman info --format json"))["store"]["graphDriverName"] == "overlay"
 
 
-def test_the_machine_reaches_the_undercloud_registry(host):
-    assert host.ansible("ansible.builtin.uri", "url=http://198.18.0.1:8787/v2/ status_code=200", check=False)["status"] == 200
+def test_the_machine_trusts_the_undercloud_registry_and_is_logged_in_as_its_pull_user(host):
+    # TLS verified with the CA the deployment gave the machine; without a user the registry answers 401.
+    answer = host.ansible("ansible.builtin.uri", "url=https://198.18.0.1:8787/v2/ status_code=401 "
+                          "ca_path=/etc/containers/certs.d/198.18.0.1:8787/ca.crt", check=False)
+    assert answer["status"] == 401, answer
+    assert host.check_output("podman login --get-login 198.18.0.1:8787") == "ooo-pull"

@@ -26,12 +26,10 @@ events_logger = "file"
 # Image layers are staged in the container storage (the machine's big disk), not in /var/tmp on its root file system.
 image_copy_tmp_dir = "storage"
 CONF
+# The registry serves TLS with a certificate of the undercloud's CA: the deployment gives each machine the CA and the
+# pull user (ooo.lifecycle.registry_login), so the image says nothing about trust.
 cat > "$root/etc/containers/registries.conf" <<CONF
 unqualified-search-registries = ["$registry"]
-
-[[registry]]
-location = "$registry"
-insecure = true
 CONF
 echo "ooo-lab-machine" > "$root/etc/hostname"
 rm -f "$root/etc/ssh/ssh_host_"* 2>/dev/null || true
