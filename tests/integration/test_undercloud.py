@@ -131,7 +131,11 @@ def test_registry_takes_a_push_from_its_user_only_and_a_deployed_machine_pulls_i
     empty = tmp_path / "auth.json"
     empty.write_text('{"auths": {}}')
     try:
-        refused = subprocess.run(["podman", "push", "--authfile", str(empty), tag], capture_output=True, text=True, check=False)
+        # podman also reads the credential files of $HOME (~/.config/containers/auth.json, ~/.docker/config.json)
+        # after --authfile: a HOME without them.
+        alone = dict((k, v) for k, v in os.environ.items() if not k.startswith("XDG_")) | {"HOME": str(tmp_path)}
+        refused = subprocess.run(["podman", "push", "--authfile", str(empty), tag], capture_output=True, text=True, check=False,
+                                 env=alone)
         assert refused.returncode != 0 and "authentication required" in refused.stderr, refused.stderr
         subprocess.run(["podman", "push", tag], check=True, capture_output=True)
         pulled = subprocess.run(["podman", "exec", LAB_MACHINE, "podman", "pull", "-q", tag], capture_output=True, text=True, check=False)
