@@ -179,6 +179,19 @@ def test_second_run_changes_nothing_and_check_mode_agrees(lab, lab_rerun, check_
     assert recap(check_run)["changed"] == 0, check_run[-4000:]
 
 
+def test_check_mode_with_a_new_pki_directory_predicts_the_registry_restart_and_writes_nothing(lab, tmp_path):
+    """Check mode on a host without the CA (a new undercloud_pki_dir): nothing can be signed without the keys, so the
+    keys' directory says changed, and so do the registry's configuration and its restart; nothing is made."""
+    pki = tmp_path / "pki"
+    rc, output = run_playbook("undercloud_install.yml", "--check", "-e", "undercloud_pki_dir=%s" % pki, check=False)
+    assert rc == 0, output[-3000:]
+    blocks = [block.split("]", 1) for block in ("\n" + output).split("\nTASK [")[1:]]
+    changed = [name.split(" : ", 1)[-1] for name, rest in blocks if "\nchanged:" in rest]
+    assert changed == ["Create the PKI directory", "Write the service configuration files",
+                       "Run as a supervised process: registry"], changed
+    assert not pki.exists()
+
+
 def test_what_the_role_made_carries_its_marker(lab):
     """state: absent removes only what carries the role's marker (docs/reliability.md): after the lab's runs, each
     service's database has the role's comment and Heat's RabbitMQ user its tag (the lab's databases predate the
