@@ -99,37 +99,11 @@ written:
 '''
 
 import os
-import tempfile
 
+from ansible_collections.ooo.lifecycle.plugins.module_utils._files import read_bytes, write_atomic
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack import clouds_file
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError, exit_with
-
-
-def _read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ValidationError(["%s: cannot be read (%s)" % (path, exc.strerror)])
-
-
-def _write(path, text):
-    directory = os.path.dirname(path) or "."
-    if not os.path.isdir(directory):
-        os.makedirs(directory, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def run(module):
@@ -141,7 +115,8 @@ def run(module):
         problems.append("entry: required with state present (the clouds.yaml entry without its secrets)")
     if problems:
         raise ValidationError(problems)
-    texts = {path: _read(path), secure_path: _read(secure_path)}
+    raw = dict((f, read_bytes(f)) for f in (path, secure_path))
+    texts = dict((f, None if data is None else data.decode("utf-8")) for f, data in raw.items())
     docs = dict((f, clouds_file.load(t, f)) for f, t in texts.items())
     new_clouds, new_secure = clouds_file.apply(docs[path], docs[secure_path], p["name"], p["entry"], p["secrets"], p["state"])
     new = {path: new_clouds, secure_path: new_secure}
@@ -158,7 +133,7 @@ def run(module):
             if new[f] == docs[f] and texts[f] is not None:
                 os.chmod(f, 0o600)
             else:
-                _write(f, clouds_file.dump(new[f]))
+                write_atomic(f, clouds_file.dump(new[f]).encode("utf-8"), 0o600)
     before = docs[path]["clouds"].get(p["name"])
     after = new_clouds["clouds"].get(p["name"])
     before_secret = docs[secure_path]["clouds"].get(p["name"])

@@ -90,8 +90,8 @@ import base64
 import json
 import os
 import re
-import tempfile
 
+from ansible_collections.ooo.lifecycle.plugins.module_utils._files import read_bytes, write_atomic
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 from ansible_collections.ooo.lifecycle.plugins.module_utils._openstack.common import ValidationError, exit_with
 
@@ -141,31 +141,6 @@ def dropin(registry):
             '[[registry]]\nlocation = "%s"\ninsecure = false\n' % registry)
 
 
-def _read(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ValidationError(["%s: cannot be read (%s)" % (path, exc.strerror)]) from exc
-
-
-def _write(path, data, mode):
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, mode=0o700 if mode == 0o600 else 0o755, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def plan(params):
     """What to write: [(path, bytes or None to remove, mode, shown_before, shown_after)], after reading every file
     (a credential file that is not JSON fails here, before anything is written)."""
@@ -176,7 +151,7 @@ def plan(params):
         entry = auth_entry(params["username"], params["password"]) if login else None
         shown = dict(entry, auth=MASK) if entry else None
         for path in params["auth_files"]:
-            text = _read(path)
+            text = read_bytes(path)
             try:
                 document = json.loads(text) if text and text.strip() else {}
             except ValueError as exc:
@@ -196,7 +171,7 @@ def plan(params):
         data = (params["ca_cert"].strip() + "\n").encode("ascii") if present else None
         for directory in params["certs_dirs"]:
             path = os.path.join(directory, registry, "ca.crt")
-            old = _read(path)
+            old = read_bytes(path)
             if old != data or (data is not None and (os.stat(path).st_mode & 0o777) != 0o644):
                 if old is None and data is None:
                     continue
@@ -205,7 +180,7 @@ def plan(params):
     if params["registries_conf"]:
         path = params["registries_conf"]
         data = dropin(registry).encode("utf-8") if present else None
-        old = _read(path)
+        old = read_bytes(path)
         if old != data and not (old is None and data is None):
             changes.append((path, data, 0o644, "absent" if old is None else old.decode("utf-8", "replace"),
                             "absent" if data is None else data.decode("utf-8")))
@@ -225,7 +200,7 @@ def run(module):
             if data is None:
                 os.unlink(path)
             else:
-                _write(path, data, mode)
+                write_atomic(path, data, mode)
     diff = {"before": "".join("%s: %s\n" % (c[0], c[3]) for c in changes),
             "after": "".join("%s: %s\n" % (c[0], c[4]) for c in changes)}
     return dict(changed=bool(changes), written=[c[0] for c in changes], diff=diff)
