@@ -141,6 +141,15 @@ def dropin(registry):
             '[[registry]]\nlocation = "%s"\ninsecure = false\n' % registry)
 
 
+def _whole_file(path, data, mode=0o644):
+    """The change that makes path hold data with mode (data None: no file), as a list of none or one."""
+    old = read_bytes(path)
+    if old == data and (data is None or (os.stat(path).st_mode & 0o777) == mode):
+        return []
+    shown = ["absent" if text is None else text.decode("utf-8", "replace") for text in (old, data)]
+    return [(path, data, mode, shown[0], shown[1])]
+
+
 def plan(params):
     """What to write: [(path, bytes or None to remove, mode, shown_before, shown_after)], after reading every file
     (a credential file that is not JSON fails here, before anything is written)."""
@@ -152,6 +161,8 @@ def plan(params):
         shown = dict(entry, auth=MASK) if entry else None
         for path in params["auth_files"]:
             text = read_bytes(path)
+            if text is None and entry is None:
+                continue  # no file, nothing to remove
             try:
                 document = json.loads(text) if text and text.strip() else {}
             except ValueError as exc:
@@ -161,29 +172,16 @@ def plan(params):
             new = with_login(document, registry, entry)
             old_entry = (document.get("auths") or {}).get(registry)
             mode_ok = text is None or (os.stat(path).st_mode & 0o777) == 0o600
-            if new != document or (text is not None and not mode_ok):
-                if text is None and entry is None:
-                    continue
+            if new != document or not mode_ok:
                 before = "absent" if old_entry is None else json.dumps(dict(old_entry, auth=MASK) if "auth" in old_entry else old_entry)
                 changes.append((path, (json.dumps(new, indent=2, sort_keys=True) + "\n").encode("utf-8"), 0o600,
                                 "auths[%s]: %s" % (registry, before), "auths[%s]: %s" % (registry, json.dumps(shown) if shown else "absent")))
     if params["ca_cert"] is not None or not present:
         data = (params["ca_cert"].strip() + "\n").encode("ascii") if present else None
         for directory in params["certs_dirs"]:
-            path = os.path.join(directory, registry, "ca.crt")
-            old = read_bytes(path)
-            if old != data or (data is not None and (os.stat(path).st_mode & 0o777) != 0o644):
-                if old is None and data is None:
-                    continue
-                changes.append((path, data, 0o644, "absent" if old is None else old.decode("ascii", "replace"),
-                                "absent" if data is None else data.decode("ascii")))
+            changes.extend(_whole_file(os.path.join(directory, registry, "ca.crt"), data))
     if params["registries_conf"]:
-        path = params["registries_conf"]
-        data = dropin(registry).encode("utf-8") if present else None
-        old = read_bytes(path)
-        if old != data and not (old is None and data is None):
-            changes.append((path, data, 0o644, "absent" if old is None else old.decode("utf-8", "replace"),
-                            "absent" if data is None else data.decode("utf-8")))
+        changes.extend(_whole_file(params["registries_conf"], dropin(registry).encode("utf-8") if present else None))
     return changes
 
 

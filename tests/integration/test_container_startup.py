@@ -243,14 +243,14 @@ def lab_registry(rt, busybox):
     """The undercloud's registry, for this test's runtime: the busybox image pushed there, absent locally. Both engines
     verify its certificate with the undercloud's CA and send this host's push user (the undercloud role wrote podman's
     and docker's certs.d and credential files; the docker SDK reads ~/.docker/config.json)."""
-    env = {}
     subprocess.run(["podman", "push", IMAGE, REMOTE_IMAGE], check=True, capture_output=True)
     rt.cli("rmi", "-f", REMOTE_IMAGE, check=False)
-    yield env
+    yield
     rt.cli("rmi", "-f", REMOTE_IMAGE, check=False)
 
 
-def test_check_mode_reports_exactly_the_commands_apply_runs(rt, config_id, tmp_path, lab_registry):
+@pytest.mark.usefixtures("lab_registry")
+def test_check_mode_reports_exactly_the_commands_apply_runs(rt, config_id, tmp_path):
     """One planner: every kind of write (pull, rm before a recreate, run, start, a one-shot's rm after, an orphan's
     rm) is reported by check mode as the very argv apply then runs, in the same order."""
     base = startup_config(config_id)
@@ -263,8 +263,8 @@ def test_check_mode_reports_exactly_the_commands_apply_runs(rt, config_id, tmp_p
     config["%s-fetched" % config_id] = service(config_id, 3, image=REMOTE_IMAGE)
     config["%s-bootstrap" % config_id] = {"image": IMAGE, "detach": False, "remove": True, "start_order": 3, "command": ["true"]}
     args = {"config_id": config_id, "config": config, "state_dir": str(tmp_path)}
-    predicted = rt.run(args, check=True, env=lab_registry)
-    applied = rt.run(args, env=lab_registry)
+    predicted = rt.run(args, check=True)
+    applied = rt.run(args)
     assert not applied.get("failed"), applied.get("msg")
     assert predicted["commands"] == applied["commands"]
     assert dict((n, c["commands"]) for n, c in by_name(predicted).items()) == dict((n, c["commands"]) for n, c in by_name(applied).items())
@@ -275,7 +275,7 @@ def test_check_mode_reports_exactly_the_commands_apply_runs(rt, config_id, tmp_p
     assert sorted(set(verbs)) == writes, verbs
     assert by_name(applied)["%s-bootstrap" % config_id]["commands"][-1] == [rt.name, "rm", "--force", "%s-bootstrap" % config_id]
     assert by_name(applied)["%s-old" % config_id]["commands"] == [[rt.name, "rm", "--force", "%s-old" % config_id]]
-    again = rt.run(args, check=True, env=lab_registry)
+    again = rt.run(args, check=True)
     assert not again["changed"] and again["commands"] == []
 
 
