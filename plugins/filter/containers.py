@@ -44,6 +44,25 @@ def container_step_conflicts(paths, steps):
     return out
 
 
+def registry_manifest_url(image):
+    """'HOST[:PORT]/v2/NAME/manifests/REFERENCE' for an image 'HOST[:PORT]/NAME[:TAG|@DIGEST]' (tag 'latest' when it
+    has neither), the registry API's URL of its manifest, without the scheme. An image without a registry host (its
+    first component has no '.' or ':' and is not 'localhost') has no such URL: that is an error naming it."""
+    from ansible.errors import AnsibleFilterError  # pylint: disable=import-outside-toplevel
+
+    text = str(image or "")
+    host, _sep, rest = text.partition("/")
+    if not rest or not ("." in host or ":" in host or host == "localhost"):
+        raise AnsibleFilterError("%r names no registry: give the image as REGISTRY[:PORT]/NAME:TAG" % text)
+    if "@" in rest:
+        name, reference = rest.split("@", 1)
+    else:
+        name, _colon, reference = rest.rpartition(":") if ":" in rest.rsplit("/", 1)[-1] else (rest, "", "latest")
+    if not name or not reference:
+        raise AnsibleFilterError("%r has an empty name or tag: give the image as REGISTRY[:PORT]/NAME:TAG" % text)
+    return "%s/v2/%s/manifests/%s" % (host, name, reference)
+
+
 TESTINFRA_REPORT = "OOO-TESTINFRA-REPORT: "
 
 
@@ -68,4 +87,4 @@ class FilterModule(object):
     def filters(self):
         return {"container_problems": container_problems, "container_host_problems": container_host_problems,
                 "ooo_duplicates": ooo_duplicates, "container_step_conflicts": container_step_conflicts,
-                "testinfra_problems": testinfra_problems}
+                "testinfra_problems": testinfra_problems, "registry_manifest_url": registry_manifest_url}

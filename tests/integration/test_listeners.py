@@ -25,7 +25,8 @@ UNDERCLOUD_ALLOWED = {
 }
 # A deployed machine: the ports of its role, on the VIP (HAProxy) or on its internal API address.
 ROLE_ALLOWED = {
-    "controller": {("vip", 5000), ("vip", 9292), ("vip", 8780), ("internal", 5000), ("internal", 9292), ("internal", 3306)},
+    "controller": {("vip", 5000), ("vip", 9292), ("vip", 8778), ("vip", 8780), ("internal", 5000), ("internal", 9292),
+                   ("internal", 8778), ("internal", 3306), ("internal", 11211)},
     "compute": {("internal", 8780)},
 }
 

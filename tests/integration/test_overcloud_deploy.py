@@ -1,10 +1,12 @@
 """playbooks/overcloud_deploy.yml on the lab: plan -> validations -> fleet -> nodes -> network -> steps 1..5 -> sanity.
 
-A real overcloud: MariaDB, HAProxy on a VIP, Keystone and Glance on the controller, a light status service on the
-computes, all from the one services image in the undercloud registry. Tested: steps in order on every machine, each
+A real overcloud: MariaDB, HAProxy on a VIP, memcached, Keystone, Placement and Glance on the controller, a light
+status service on the computes, all from the one services image in the undercloud registry. Tested: steps in order on every machine, each
 validated before the next, markers, a rerun that changes nothing, and the overcloud answering through the VIP. A failed
 step and the resume from it: test_lab_restored.py, which ends the suite by deploying the overcloud from nothing again.
 """
+import re
+
 import pytest
 import yaml
 
@@ -46,6 +48,9 @@ def test_deploy_brings_each_role_up_step_by_step(deployed):
     assert controller["mysql"][:2] == ("tripleo_step1", "running") and controller["keystone"][:2] == ("tripleo_step3", "running")
     assert controller["keystone_db_sync"] == ("tripleo_step2", "exited", 0), "the one-shot ran and exited 0"
     assert controller["haproxy"][:2] == ("tripleo_step1", "running") and controller["glance_api"][:2] == ("tripleo_step4", "running")
+    assert controller["memcached"][:2] == ("tripleo_step1", "running")
+    assert controller["placement_db_sync"] == ("tripleo_step2", "exited", 0)
+    assert controller["placement_api"][:2] == ("tripleo_step3", "running")
     for compute in ("compute-0", "compute-2"):
         assert containers(compute)["compute_agent"][:2] == ("tripleo_step4", "running")
     assert not running("ooo-lab-compute-1"), "the quarantined black sheep is not deployed: it runs nothing"
@@ -71,13 +76,14 @@ def test_the_overcloud_answers_through_the_vip_and_keeps_its_secrets(deployed, l
     first, again = deployed
     conn = openstack.connect(cloud="overcloud")
     assert conn.session.get_token(), "a token from the overcloud's Keystone through the VIP"
-    assert {"identity", "image"} <= {s.type for s in conn.identity.services()}
+    assert {"identity", "image", "placement"} <= {s.type for s in conn.identity.services()}
     images = {i.name: i for i in conn.image.images()}
     assert images["overcloud-sanity"].status == "active", "the sanity stage uploaded an image through the VIP"
-    assert "sanity:token=PASSED" in again and "sanity:image-upload-list=PASSED" in again
+    assert "sanity:token=PASSED" in again and "sanity:image-upload-list=PASSED" in again and "sanity:placement=PASSED" in again
     backends = haproxy_backends()
     assert backends == [("compute_status", "compute-0", "UP"), ("compute_status", "compute-2", "UP"),
-                        ("glance_api", "controller-0", "UP"), ("keystone_public", "controller-0", "UP")], backends
+                        ("glance_api", "controller-0", "UP"), ("keystone_public", "controller-0", "UP"),
+                        ("placement_api", "controller-0", "UP")], backends
     secrets = yaml.safe_load(open(PASSWORDS))
     for name, secret in secrets.items():
         for text in (first, again, lab):
@@ -86,3 +92,34 @@ def test_the_overcloud_answers_through_the_vip_and_keeps_its_secrets(deployed, l
         listing = machine(host, "sh", "-c", "podman inspect $(podman ps -aq) 2>/dev/null; cat /var/lib/ooo-lifecycle/container-startup-config/*").stdout
         for name, secret in secrets.items():
             assert secret not in listing, "overcloud password %s in a container definition on %s" % (name, host)
+
+
+def _memcached_stats():
+    """memcached's counters on controller-0, asked on the address its startup script binds."""
+    start = machine("controller-0", "cat", "/var/lib/config-data/ooo/memcached/start.sh").stdout
+    address = re.search(r" -l (\S+) -p (\d+)", start)
+    out = machine("controller-0", "podman", "exec", "memcached", "sh", "-c",
+                  "printf 'stats\\r\\nquit\\r\\n' | socat -T 3 - TCP:%s:%s" % address.groups()).stdout
+    return {f[1]: f[2] for f in (line.split() for line in out.splitlines()) if len(f) == 3 and f[0] == "STAT"}
+
+
+def test_placement_answers_through_the_vip_and_the_apis_cache_tokens_in_memcached(deployed):
+    import openstack
+    import requests
+    conn = openstack.connect(cloud="overcloud")
+    placement = conn.session.get_endpoint(service_type="placement", interface="public")
+    assert placement == "http://198.18.0.250:8778", placement
+    versions = requests.get(placement + "/", timeout=10).json()["versions"]
+    assert versions[0]["status"] == "CURRENT" and versions[0]["max_version"].startswith("1."), versions
+    assert requests.get(placement + "/resource_providers", headers={"X-Auth-Token": "not-a-token"},
+                        timeout=10).status_code == 401, "Placement asks Keystone: a made-up token is refused"
+    assert isinstance(list(conn.placement.resource_providers()), list)
+    # keystonemiddleware caches each validated token in memcached: the same token twice is one set and one hit.
+    before = _memcached_stats()
+    for _ in range(2):
+        conn.placement.get("/resource_providers", microversion="1.0").raise_for_status()
+    after = _memcached_stats()
+    assert int(after["get_hits"]) > int(before["get_hits"]), (before, after)
+    assert int(after["curr_items"]) >= 1
+    listening = machine("controller-0", "ss", "-Hltn").stdout
+    assert not re.search(r"(0\.0\.0\.0|\*|\[::\]):11211\b", listening), "memcached binds the internal API address only"

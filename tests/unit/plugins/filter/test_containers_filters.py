@@ -33,3 +33,20 @@ def test_a_testinfra_run_without_a_report_is_one_problem_with_the_fix():
     # pytest ended badly (usage error, interrupted) with no failed check: still a problem.
     odd = {"rc": 4, "stdout_lines": ['OOO-TESTINFRA-REPORT: {"checks": 0, "failed": []}'], "stdout": "ERROR: usage"}
     assert judge_testinfra(odd) and "rc 4" in judge_testinfra(odd)[0]
+
+
+def test_the_manifest_url_of_an_image_by_tag_digest_or_neither():
+    from ansible_collections.ooo.lifecycle.plugins.filter.containers import registry_manifest_url as url
+    assert url("198.18.0.1:8787/ooo/services:2026.2") == "198.18.0.1:8787/v2/ooo/services/manifests/2026.2"
+    assert url("registry.example/a/b/c") == "registry.example/v2/a/b/c/manifests/latest"
+    assert url("localhost/x@sha256:ab12") == "localhost/v2/x/manifests/sha256:ab12"
+    assert url("198.18.0.1:8787/ooo/services") == "198.18.0.1:8787/v2/ooo/services/manifests/latest"
+
+
+def test_an_image_without_a_registry_or_tag_is_named_in_the_error():
+    import pytest
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.ooo.lifecycle.plugins.filter.containers import registry_manifest_url as url
+    for bad in ("ooo/services:2026.2", "services", "", "198.18.0.1:8787/ooo/services:"):
+        with pytest.raises(AnsibleFilterError, match="REGISTRY"):
+            url(bad)
