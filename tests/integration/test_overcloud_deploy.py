@@ -1,7 +1,7 @@
 """playbooks/overcloud_deploy.yml on the lab: plan -> validations -> fleet -> nodes -> network -> steps 1..5 -> sanity.
 
-A real overcloud: MariaDB, HAProxy on a VIP, memcached, Keystone, Placement and Glance on the controller, a light
-status service on the computes, all from the one services image in the undercloud registry. Tested: steps in order on every machine, each
+A real overcloud: MariaDB, HAProxy on a VIP, memcached, RabbitMQ, Keystone, Placement, Nova's control plane (API,
+conductor, scheduler, cells v2) and Glance on the controller, a light status service on the computes, all from the one services image in the undercloud registry. Tested: steps in order on every machine, each
 validated before the next, markers, a rerun that changes nothing, and the overcloud answering through the VIP. A failed
 step and the resume from it: test_lab_restored.py, which ends the suite by deploying the overcloud from nothing again.
 """
@@ -13,6 +13,7 @@ import yaml
 from conftest import DEPLOYED, containers, haproxy_backends, machine, recap, run_playbook, running, summary, undeploy
 
 PASSWORDS = "/etc/ooo-undercloud/overcloud-passwords.yml"
+PLAN_IMAGE = "198.18.0.1:8787/ooo/services:2026.2"
 REPORT = "/var/lib/ooo-undercloud/reports/overcloud-deploy.md"
 
 
@@ -51,6 +52,10 @@ def test_deploy_brings_each_role_up_step_by_step(deployed):
     assert controller["memcached"][:2] == ("tripleo_step1", "running")
     assert controller["placement_db_sync"] == ("tripleo_step2", "exited", 0)
     assert controller["placement_api"][:2] == ("tripleo_step3", "running")
+    assert controller["rabbitmq"][:2] == ("tripleo_step1", "running") and controller["rabbitmq_bootstrap"] == ("tripleo_step1", "exited", 0)
+    assert controller["nova_db_sync"] == ("tripleo_step2", "exited", 0)
+    for name in ("nova_api", "nova_conductor", "nova_scheduler"):
+        assert controller[name][:2] == ("tripleo_step4", "running"), name
     for compute in ("compute-0", "compute-2"):
         assert containers(compute)["compute_agent"][:2] == ("tripleo_step4", "running")
     assert not running("ooo-lab-compute-1"), "the quarantined black sheep is not deployed: it runs nothing"
@@ -76,14 +81,15 @@ def test_the_overcloud_answers_through_the_vip_and_keeps_its_secrets(deployed, l
     first, again = deployed
     conn = openstack.connect(cloud="overcloud")
     assert conn.session.get_token(), "a token from the overcloud's Keystone through the VIP"
-    assert {"identity", "image", "placement"} <= {s.type for s in conn.identity.services()}
+    assert {"identity", "image", "placement", "compute"} <= {s.type for s in conn.identity.services()}
     images = {i.name: i for i in conn.image.images()}
     assert images["overcloud-sanity"].status == "active", "the sanity stage uploaded an image through the VIP"
     assert "sanity:token=PASSED" in again and "sanity:image-upload-list=PASSED" in again and "sanity:placement=PASSED" in again
+    assert "sanity:compute-services=PASSED" in again
     backends = haproxy_backends()
     assert backends == [("compute_status", "compute-0", "UP"), ("compute_status", "compute-2", "UP"),
                         ("glance_api", "controller-0", "UP"), ("keystone_public", "controller-0", "UP"),
-                        ("placement_api", "controller-0", "UP")], backends
+                        ("nova_api", "controller-0", "UP"), ("placement_api", "controller-0", "UP")], backends
     secrets = yaml.safe_load(open(PASSWORDS))
     for name, secret in secrets.items():
         for text in (first, again, lab):
@@ -123,3 +129,25 @@ def test_placement_answers_through_the_vip_and_the_apis_cache_tokens_in_memcache
     assert int(after["curr_items"]) >= 1
     listening = machine("controller-0", "ss", "-Hltn").stdout
     assert not re.search(r"(0\.0\.0\.0|\*|\[::\]):11211\b", listening), "memcached binds the internal API address only"
+
+
+def test_nova_control_plane_runs_its_cells_over_a_bus_of_its_own(deployed):
+    import openstack
+    conn = openstack.connect(cloud="overcloud")
+    assert conn.session.get_endpoint(service_type="compute", interface="public") == "http://198.18.0.250:8774/v2.1"
+    services = {s.binary: s for s in conn.compute.services()}
+    for binary in ("nova-conductor", "nova-scheduler"):
+        assert services[binary].state == "up" and services[binary].status == "enabled", (binary, services)
+    assert list(conn.compute.flavors()) is not None, "the API answers a listing through the VIP"
+    cells = machine("controller-0", "podman", "exec", "nova_api", "nova-manage", "cell_v2", "list_cells").stdout
+    names = re.findall(r"^\|\s*(\S+)\s*\|\s*[0-9a-f-]{36}\s*\|", cells, re.MULTILINE)
+    assert sorted(names) == ["cell0", "cell1"], cells
+    users = machine("controller-0", "podman", "exec", "rabbitmq", "rabbitmqctl", "-q", "list_users").stdout
+    assert [line.split()[0] for line in users.splitlines() if line.strip() and not line.startswith("user")] == ["nova"], (
+        "the bus has the services' user only: guest is removed")
+    cookie = machine("controller-0", "stat", "-c", "%a %U", "/var/lib/ooo-overcloud/rabbitmq/.erlang.cookie").stdout.split()
+    assert cookie[0] == "400", cookie
+    image_cookie = machine("controller-0", "podman", "run", "--rm", "--entrypoint", "cat", PLAN_IMAGE,
+                           "/var/lib/rabbitmq/.erlang.cookie", check=False).stdout
+    deployed_cookie = machine("controller-0", "cat", "/var/lib/ooo-overcloud/rabbitmq/.erlang.cookie").stdout
+    assert deployed_cookie and deployed_cookie != image_cookie, "the Erlang cookie is the deployment's, not the image's"

@@ -17,7 +17,7 @@ venv=${2:-/opt/ooo-undercloud/venv}
 mirror=${3:-http://deb.debian.org/debian}
 requirements=${4:-$(dirname "$0")/services-requirements.txt}
 constraints=${5:-/etc/ooo-undercloud/constraints.txt}
-packages=python3,libpython3.11,libxml2,libssl3,libuuid1,zlib1g,mariadb-server,mariadb-client,haproxy,memcached,curl,iproute2,procps,socat
+packages=python3,libpython3.11,libxml2,libssl3,libuuid1,zlib1g,mariadb-server,mariadb-client,haproxy,memcached,rabbitmq-server,curl,iproute2,procps,socat
 [ -x "$venv/bin/python" ] || { echo "services_image.sh: no virtualenv at $venv (install the undercloud first)" >&2; exit 2; }
 for f in "$requirements" "$constraints"; do
   [ -r "$f" ] || { echo "services_image.sh: cannot read $f (give the requirements and the constraints files)" >&2; exit 2; }
@@ -35,7 +35,7 @@ if [ "$have" != "$want" ]; then
     --customize-hook="ln -sf /usr/bin/python3.11 \"\$1$venv/bin/python3.11\"" \
     --customize-hook="sed -i 's|^home = .*|home = /usr/bin|' \"\$1$venv/pyvenv.cfg\"" \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/lib/mysql/*' \
-    --customize-hook='for s in mariadb haproxy memcached; do rm -f "$1"/etc/rc?.d/*$s; done' \
+    --customize-hook='for s in mariadb haproxy memcached rabbitmq-server; do rm -f "$1"/etc/rc?.d/*$s; done' \
     bookworm - "$mirror" \
   | podman import --quiet --change 'CMD ["/bin/sleep", "infinity"]' --change "ENV PATH=$venv/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
       --change "LABEL ooo.build-hash=$want" --change "LABEL ooo.keystone-version=$release" - "$image" >/dev/null
