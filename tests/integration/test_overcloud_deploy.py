@@ -1,9 +1,10 @@
 """playbooks/overcloud_deploy.yml on the lab: plan -> validations -> fleet -> nodes -> network -> steps 1..5 -> sanity.
 
 A real overcloud: MariaDB, HAProxy on a VIP, memcached, RabbitMQ, Keystone, Placement, Nova's control plane (API,
-conductor, scheduler, cells v2) and Glance on the controller, a light status service on the computes, all from the one services image in the undercloud registry. Tested: steps in order on every machine, each
-validated before the next, markers, a rerun that changes nothing, and the overcloud answering through the VIP. A failed
-step and the resume from it: test_lab_restored.py, which ends the suite by deploying the overcloud from nothing again.
+conductor, scheduler, cells v2) and Glance on the controller, a light status service on the computes, all from the
+one services image in the undercloud registry. Tested: steps in order on every machine, each validated before the next,
+markers, a rerun that changes nothing, and the overcloud answering through the VIP. A failed step and the resume from
+it: test_lab_restored.py, which ends the suite by deploying the overcloud from nothing again.
 """
 import re
 
@@ -122,7 +123,7 @@ def test_placement_answers_through_the_vip_and_the_apis_cache_tokens_in_memcache
     assert isinstance(list(conn.placement.resource_providers()), list)
     # keystonemiddleware caches each validated token in memcached: the same token twice is one set and one hit.
     before = _memcached_stats()
-    for _ in range(2):
+    for _attempt in range(2):
         conn.placement.get("/resource_providers", microversion="1.0").raise_for_status()
     after = _memcached_stats()
     assert int(after["get_hits"]) > int(before["get_hits"]), (before, after)
