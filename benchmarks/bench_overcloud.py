@@ -1,10 +1,13 @@
 """Benchmark: what each overcloud service costs. The overcloud deployed from nothing twice in one run, on the lab's
 machines (`make lab` first): once with the services it had before issue 19 (MariaDB, HAProxy, Keystone, Glance on
 the controller, the status service on the computes: `plan_roles` overridden), once with the plan's services as they
-are now (memcached, RabbitMQ, Placement, Nova's control plane added). Printed side by side, with ratios:
+are now (memcached, RabbitMQ, Placement, Nova's control plane, Neutron's API, libvirt and nova-compute added). Printed side by side,
+with ratios:
 
 - the deployment's wall time, and each step's (the deployment's own summary);
-- the resident memory (RSS) of each container's processes on each machine, once the deployment is done.
+- the resident memory (RSS) of each container's processes on each machine, once the deployment is done;
+- with the services as they are now, a server of the test guest: the seconds until Nova says ACTIVE, until its console
+  says the guest is up, and its QEMU process's RSS (the average of three servers, one after the other).
 
 The overcloud is left deployed with the plan's services as they are now (the lab's state). Not part of the suite
 (two deployments from nothing take about 10 minutes here).
@@ -78,6 +81,28 @@ def deploy(extra):
     return {"wall": wall, "steps": steps, "memory": memory}
 
 
+def boot_servers(count=3):
+    """Boot the test guest `count` times, one after the other: seconds to ACTIVE, to the console's "up", QEMU's RSS."""
+    import openstack
+    conn = openstack.connect(cloud="overcloud")
+    image, flavor = conn.image.find_image("ooo-guest"), conn.compute.find_flavor("ooo.tiny")
+    figures = []
+    for index in range(count):
+        started = time.monotonic()
+        server = conn.compute.create_server(name="bench-guest-%d" % index, image_id=image.id, flavor_id=flavor.id, networks="none")
+        server = conn.compute.wait_for_server(server, status="ACTIVE", wait=300)
+        active = time.monotonic() - started
+        while "ooo-guest: up" not in conn.compute.get_server_console_output(server)["output"]:
+            time.sleep(0.5)
+        up = time.monotonic() - started
+        pid = machine(server.compute_host, "pgrep", "-f", "qemu-system-x86_64 -name guest=%s," % server.instance_name).stdout.split()[0]
+        kib = int(re.search(r"VmRSS:\s+(\d+)", machine(server.compute_host, "cat", "/proc/%s/status" % pid).stdout).group(1))
+        figures.append((active, up, kib / 1024.0))
+        conn.compute.delete_server(server)
+        conn.compute.wait_for_delete(server, wait=300)
+    return [sum(f[i] for f in figures) / len(figures) for i in range(3)]
+
+
 def ratio(new, old):
     return "%.2fx" % (new / old) if old else "new"
 
@@ -88,6 +113,7 @@ def main():
     variables.write_text(json.dumps({"plan_roles": BEFORE_ROLES}))
     before = deploy(["-e", "@%s" % variables])
     now = deploy([])
+    active, up, guest_rss = boot_servers()
     print("%-28s %10s %10s %8s" % ("deployment from nothing", "before", "now", "ratio"))
     print("%-28s %9.1fs %9.1fs %8s" % ("wall time (playbook)", before["wall"], now["wall"], ratio(now["wall"], before["wall"])))
     for step in sorted(set(before["steps"]) | set(now["steps"])):
@@ -102,6 +128,11 @@ def main():
             print("%-28s %10.1f %10.1f %8s" % ("%s/%s" % (host, name), old, new, ratio(new, old)))
         old, new = sum(before["memory"][host].values()), sum(now["memory"][host].values())
         print("%-28s %10.1f %10.1f %8s" % ("%s total" % host, old, new, ratio(new, old)))
+    print()
+    print("a server of the test guest (%s), the average of three:" % "ooo.tiny: 128 MiB, 1 vCPU, QEMU TCG")
+    print("%-28s %9.1fs" % ("  create -> ACTIVE", active))
+    print("%-28s %9.1fs" % ("  create -> console 'up'", up))
+    print("%-28s %9.1f MiB" % ("  QEMU process RSS", guest_rss))
 
 
 if __name__ == "__main__":

@@ -58,7 +58,9 @@ options:
         (C(test), C(interval), C(timeout), C(retries), C(start_period)), C(restart), C(start_order), C(detach), C(remove),
         C(depends_on), C(labels), C(hostname), C(workdir), C(tty), C(stop_signal), C(stop_grace_period), C(mem_limit),
         C(cpu_shares), C(cpuset_cpus), C(log_tag), C(exit_codes), and paunch's C(interactive), C(volumes_from),
-        C(extra_hosts), C(group_add), C(check_interval), C(mem_swappiness), C(memswap_limit), C(pids_limit).
+        C(extra_hosts), C(group_add), C(check_interval), C(mem_swappiness), C(memswap_limit), C(pids_limit), and
+        podman's C(cgroups) (C(enabled) for a container that shares the host's PID namespace where the engine's
+        default is C(disabled); Docker always creates them, so it ignores the key).
         An unknown key is an error naming it (paunch's C(action=exec) is not supported).
       - Exactly one of O(config) and O(config_path) is required.
     type: dict

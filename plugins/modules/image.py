@@ -69,9 +69,11 @@ options:
     description:
       - Disk format to store. C(cloud) takes the cloud's C(image_format) from C(clouds.yaml) (openstacksdk's
         default is C(qcow2)); C(source) keeps the file's format; any other value is a Glance format to convert to.
+      - C(aki), C(ari) and C(ami) store a raw file as it is (a kernel, a ramdisk, and a machine image that names them
+        in its C(kernel_id) and C(ramdisk_id) properties); give the same O(container_format).
     type: str
     default: cloud
-    choices: [cloud, source, raw, qcow2, vmdk, vhd, vhdx, vdi, iso]
+    choices: [cloud, source, raw, qcow2, vmdk, vhd, vhdx, vdi, iso, aki, ari, ami]
   filename:
     description: Path of the image file on the host running the module.
     type: path
@@ -348,7 +350,8 @@ def main():
             clouds=dict(type="list", elements="raw"),
             concurrency=dict(type="int", default=4),
             container_format=dict(type="str", default="bare", choices=["bare", "ovf", "aki", "ari", "ami", "ova", "docker", "compressed"]),
-            disk_format=dict(type="str", default="cloud", choices=["cloud", "source", "raw", "qcow2", "vmdk", "vhd", "vhdx", "vdi", "iso"]),
+            disk_format=dict(type="str", default="cloud",
+                             choices=["cloud", "source", "raw", "qcow2", "vmdk", "vhd", "vhdx", "vdi", "iso", "aki", "ari", "ami"]),
             filename=dict(type="path", required=True),
             keep_copies=dict(type="int", default=1),
             keep_converted=dict(type="bool", default=False),

@@ -25,8 +25,8 @@ UNDERCLOUD_ALLOWED = {
 }
 # A deployed machine: the ports of its role, on the VIP (HAProxy) or on its internal API address.
 ROLE_ALLOWED = {
-    "controller": {("vip", 5000), ("vip", 9292), ("vip", 8778), ("vip", 8774), ("vip", 8780), ("internal", 5000),
-                   ("internal", 9292), ("internal", 8778), ("internal", 8774), ("internal", 3306), ("internal", 11211),
+    "controller": {("vip", 5000), ("vip", 9292), ("vip", 8778), ("vip", 8774), ("vip", 9696), ("vip", 8780), ("internal", 5000),
+                   ("internal", 9292), ("internal", 8778), ("internal", 8774), ("internal", 9696), ("internal", 3306), ("internal", 11211),
                    ("internal", 5672), ("internal", 25672), ("internal", 4369),
                    # epmd always listens on the loopback addresses too, beside ERL_EPMD_ADDRESS (as on the undercloud).
                    ("127.0.0.1", 4369), ("::1", 4369)},

@@ -1,8 +1,9 @@
 """playbooks/overcloud_deploy.yml on the lab: plan -> validations -> fleet -> nodes -> network -> steps 1..5 -> sanity.
 
 A real overcloud: MariaDB, HAProxy on a VIP, memcached, RabbitMQ, Keystone, Placement, Nova's control plane (API,
-conductor, scheduler, cells v2) and Glance on the controller, a light status service on the computes, all from the
-one services image in the undercloud registry. Tested: steps in order on every machine, each validated before the next,
+conductor, scheduler, cells v2), Neutron's API and Glance on the controller; libvirt, QEMU (TCG) and nova-compute, and a light
+status service, on the computes; all from the one services image in the undercloud registry. A server boots as a
+QEMU process. Tested: steps in order on every machine, each validated before the next,
 markers, a rerun that changes nothing, and the overcloud answering through the VIP. A failed step and the resume from
 it: test_lab_restored.py, which ends the suite by deploying the overcloud from nothing again.
 """
@@ -57,8 +58,14 @@ def test_deploy_brings_each_role_up_step_by_step(deployed):
     assert controller["nova_db_sync"] == ("tripleo_step2", "exited", 0)
     for name in ("nova_api", "nova_conductor", "nova_scheduler"):
         assert controller[name][:2] == ("tripleo_step4", "running"), name
+    assert controller["neutron_db_sync"] == ("tripleo_step2", "exited", 0)
+    assert controller["neutron_api"][:2] == ("tripleo_step4", "running")
+    assert controller["nova_discover_hosts"] == ("tripleo_step5", "exited", 0), "the computes were mapped to cell1"
     for compute in ("compute-0", "compute-2"):
-        assert containers(compute)["compute_agent"][:2] == ("tripleo_step4", "running")
+        running_there = containers(compute)
+        assert running_there["compute_agent"][:2] == ("tripleo_step4", "running")
+        assert running_there["nova_virtlogd"][:2] == running_there["nova_libvirt"][:2] == ("tripleo_step3", "running")
+        assert running_there["nova_compute"][:2] == ("tripleo_step4", "running")
     assert not running("ooo-lab-compute-1"), "the quarantined black sheep is not deployed: it runs nothing"
     for host in DEPLOYED:
         markers = machine(host, "ls", "/var/lib/ooo-lifecycle/deploy-steps").stdout.split()
@@ -82,15 +89,16 @@ def test_the_overcloud_answers_through_the_vip_and_keeps_its_secrets(deployed, l
     first, again = deployed
     conn = openstack.connect(cloud="overcloud")
     assert conn.session.get_token(), "a token from the overcloud's Keystone through the VIP"
-    assert {"identity", "image", "placement", "compute"} <= {s.type for s in conn.identity.services()}
+    assert {"identity", "image", "placement", "compute", "network"} <= {s.type for s in conn.identity.services()}
     images = {i.name: i for i in conn.image.images()}
     assert images["overcloud-sanity"].status == "active", "the sanity stage uploaded an image through the VIP"
     assert "sanity:token=PASSED" in again and "sanity:image-upload-list=PASSED" in again and "sanity:placement=PASSED" in again
-    assert "sanity:compute-services=PASSED" in again
+    assert "sanity:compute-services=PASSED" in again and "sanity:network=PASSED" in again
     backends = haproxy_backends()
     assert backends == [("compute_status", "compute-0", "UP"), ("compute_status", "compute-2", "UP"),
                         ("glance_api", "controller-0", "UP"), ("keystone_public", "controller-0", "UP"),
-                        ("nova_api", "controller-0", "UP"), ("placement_api", "controller-0", "UP")], backends
+                        ("neutron_api", "controller-0", "UP"), ("nova_api", "controller-0", "UP"),
+                        ("placement_api", "controller-0", "UP")], backends
     secrets = yaml.safe_load(open(PASSWORDS))
     for name, secret in secrets.items():
         for text in (first, again, lab):
@@ -144,11 +152,81 @@ def test_nova_control_plane_runs_its_cells_over_a_bus_of_its_own(deployed):
     names = re.findall(r"^\|\s*(\S+)\s*\|\s*[0-9a-f-]{36}\s*\|", cells, re.MULTILINE)
     assert sorted(names) == ["cell0", "cell1"], cells
     users = machine("controller-0", "podman", "exec", "rabbitmq", "rabbitmqctl", "-q", "list_users").stdout
-    assert [line.split()[0] for line in users.splitlines() if line.strip() and not line.startswith("user")] == ["nova"], (
-        "the bus has the services' user only: guest is removed")
+    assert sorted(line.split()[0] for line in users.splitlines() if line.strip() and not line.startswith("user")) == [
+        "neutron", "nova"], "the bus has the services' users only: guest is removed"
     cookie = machine("controller-0", "stat", "-c", "%a %U", "/var/lib/ooo-overcloud/rabbitmq/.erlang.cookie").stdout.split()
     assert cookie[0] == "400", cookie
     image_cookie = machine("controller-0", "podman", "run", "--rm", "--entrypoint", "cat", PLAN_IMAGE,
                            "/var/lib/rabbitmq/.erlang.cookie", check=False).stdout
     deployed_cookie = machine("controller-0", "cat", "/var/lib/ooo-overcloud/rabbitmq/.erlang.cookie").stdout
     assert deployed_cookie and deployed_cookie != image_cookie, "the Erlang cookie is the deployment's, not the image's"
+
+
+def test_a_server_boots_on_a_compute_as_a_qemu_process(deployed):
+    """nova-compute with libvirt and QEMU's TCG: the test guest (Debian's kernel, a busybox initramfs) boots, its QEMU
+    process runs on the compute Nova chose, its console says it is up, and deleting it ends the process."""
+    import time
+
+    import openstack
+    conn = openstack.connect(cloud="overcloud")
+    computes = sorted(s.host for s in conn.compute.services(binary="nova-compute") if s.state == "up")
+    assert computes == ["compute-0", "compute-2"], computes
+    providers = {p.name: p for p in conn.placement.resource_providers()}
+    assert {"compute-0", "compute-2"} <= set(providers), providers
+    inventory = {i.resource_class: i for i in conn.placement.resource_provider_inventories(providers["compute-0"])}
+    assert {"VCPU", "MEMORY_MB", "DISK_GB"} <= set(inventory), inventory
+    assert inventory["MEMORY_MB"].reserved == 512, "nova.conf's reserved_host_memory_mb"
+    image = conn.image.find_image("ooo-guest")
+    assert image.disk_format == "ami" and image.status == "active" and image.kernel_id and image.ramdisk_id, image
+    flavor = conn.compute.find_flavor("ooo.tiny")
+    assert (flavor.ram, flavor.vcpus, flavor.disk) == (128, 1, 1), flavor
+    for old in conn.compute.servers(name="^it-guest$"):
+        conn.compute.delete_server(old)
+        conn.compute.wait_for_delete(old, wait=120)
+    started = time.monotonic()
+    server = conn.compute.create_server(name="it-guest", image_id=image.id, flavor_id=flavor.id, networks="none")
+    server = conn.compute.wait_for_server(server, status="ACTIVE", wait=180)
+    active = time.monotonic() - started
+    try:
+        host, instance = server.compute_host, server.instance_name
+        assert host in computes and instance, server
+        processes = machine(host, "ps", "-eo", "pid,args").stdout
+        assert re.search(r"qemu-system-x86_64 -name guest=%s," % re.escape(instance), processes), processes[-2000:]
+        assert "accel=tcg" in processes or "-accel tcg" in processes, "TCG, as virt_type qemu asks"
+        console = ""
+        for _attempt in range(60):
+            console = conn.compute.get_server_console_output(server)["output"]
+            if "ooo-guest: up" in console:
+                break
+            time.sleep(2)
+        assert "ooo-guest: up" in console, console[-2000:]
+    finally:
+        conn.compute.delete_server(server)
+        conn.compute.wait_for_delete(server, wait=120)
+    assert not re.search(r"qemu-system-x86_64 -name guest=%s," % re.escape(instance), machine(host, "ps", "-eo", "pid,args").stdout)
+    assert active < 120, "ACTIVE after %.1f s" % active
+    for compute in computes:
+        links = machine(compute, "ip", "-o", "link").stdout
+        assert "virbr" not in links, "libvirt's default NAT network (not a lab address) is never made"
+
+
+def test_neutron_answers_through_the_vip(deployed):
+    """Neutron's API (ML2, Open vSwitch) through the VIP: a network, a subnet and a port made and removed again."""
+    import openstack
+    conn = openstack.connect(cloud="overcloud")
+    assert conn.session.get_endpoint(service_type="network", interface="public") == "http://198.18.0.250:9696"
+    extensions = {e.alias for e in conn.network.extensions()}
+    assert {"router", "port-security", "binding"} <= extensions, extensions
+    for old in conn.network.networks(name="it-net"):
+        for port in conn.network.ports(network_id=old.id):
+            conn.network.delete_port(port)
+        conn.network.delete_network(old)
+    network = conn.network.create_network(name="it-net")
+    try:
+        assert network.provider_network_type == "vxlan", "tenant networks are VXLAN (ml2_conf.ini)"
+        subnet = conn.network.create_subnet(network_id=network.id, ip_version=4, cidr="198.19.10.0/24", name="it-subnet")
+        port = conn.network.create_port(network_id=network.id, name="it-port")
+        assert port.fixed_ips[0]["subnet_id"] == subnet.id and port.fixed_ips[0]["ip_address"].startswith("198.19.10."), port
+        conn.network.delete_port(port)
+    finally:
+        conn.network.delete_network(network)

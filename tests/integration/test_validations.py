@@ -117,3 +117,24 @@ def test_haproxy_backends_up_names_a_backend_that_is_down(lab, tmp_path):
         subprocess.run(["podman", "exec", MACHINE, "podman", "start", "compute_agent"], capture_output=True, check=True)
     _rc, _output, results = validate(tmp_path, validations_only=["haproxy-backends-up"], validations_machines_group=deployed)
     assert by_name(results)["haproxy-backends-up"]["status"] == "PASSED", "it waited for the backend to come back UP"
+
+
+def test_nova_services_up_and_placement_resources_name_what_is_down(lab, tmp_path):
+    """Both pass on the deployed overcloud; a nova-compute forced down (Nova's own switch, as a failed compute) is
+    named with where to look, and placement-resources still lists both computes' inventories."""
+    import openstack
+    only = ["nova-services-up", "placement-resources"]
+    deployed = "overcloud:!compute-1"
+    _rc, _output, results = validate(tmp_path, validations_only=only, validations_machines_group=deployed)
+    assert {name: by_name(results)[name]["status"] for name in only} == {name: "PASSED" for name in only}, results
+    conn = openstack.connect(cloud="overcloud")
+    service = next(iter(conn.compute.services(binary="nova-compute", host="compute-0")))
+    conn.compute.update_service_forced_down(service, forced=True)
+    try:
+        rc, _output, results = validate(tmp_path, check=False, validations_only=only, validations_machines_group=deployed)
+        assert rc != 0
+        reason = by_name(results)["nova-services-up"]["reason"]
+        assert "nova-compute on compute-0 is down" in reason and "podman logs nova_compute" in reason, reason
+        assert by_name(results)["placement-resources"]["status"] == "PASSED"
+    finally:
+        conn.compute.update_service_forced_down(service, forced=False)

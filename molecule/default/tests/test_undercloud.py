@@ -20,7 +20,7 @@ def test_catalog_nodes_and_the_overcloud_answer(host):
     assert catalog["token"]
     assert catalog["types"] == ["baremetal", "identity", "image", "orchestration"]
     # The overcloud the main command deployed answers through its VIP.
-    assert catalog["overcloud"] == ["compute", "identity", "image", "placement"]
+    assert catalog["overcloud"] == ["compute", "identity", "image", "network", "placement"]
     assert "overcloud-sanity" in catalog["overcloud_images"]
     # The deployment's machines, deployed by Ironic from the golden image; the black sheep inspected, quarantined, not
     # made available.

@@ -65,7 +65,9 @@ KEYS = {
     "mem_swappiness": ((int,), "integer"),
     "memswap_limit": ((str, int), "size such as 1g"),
     "pids_limit": ((int,), "integer"),
+    "cgroups": ((str,), "enabled, disabled, no-conmon or split (podman's --cgroups)"),
 }
+CGROUPS_MODES = ("enabled", "disabled", "no-conmon", "split")
 HEALTHCHECK_KEYS = ("test", "interval", "timeout", "retries", "start_period")
 RESTART_RE = re.compile(r"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$")
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
@@ -149,6 +151,8 @@ def validate(config):
                     problems.append("%s: environment entry %r must be KEY=VALUE" % (where, item))
         if isinstance(spec.get("restart"), str) and not RESTART_RE.match(spec["restart"]):
             problems.append("%s: restart %r must be no, always, unless-stopped or on-failure[:N]" % (where, spec["restart"]))
+        if isinstance(spec.get("cgroups"), str) and spec["cgroups"] not in CGROUPS_MODES:
+            problems.append("%s: cgroups %r must be one of %s" % (where, spec["cgroups"], ", ".join(CGROUPS_MODES)))
         if isinstance(spec.get("healthcheck"), dict):
             hc = spec["healthcheck"]
             for key in sorted(set(hc) - set(HEALTHCHECK_KEYS)):
@@ -297,7 +301,7 @@ def run_argv(name, canon, config_id, managed_by, digest_hash, files_hash="", pod
               ("hostname", "--hostname"), ("workdir", "--workdir"), ("stop_signal", "--stop-signal"),
               ("stop_grace_period", "--stop-timeout"), ("mem_limit", "--memory"), ("cpu_shares", "--cpu-shares"),
               ("cpuset_cpus", "--cpuset-cpus"), ("restart", "--restart"), ("mem_swappiness", "--memory-swappiness"),
-              ("memswap_limit", "--memory-swap"), ("pids_limit", "--pids-limit"))
+              ("memswap_limit", "--memory-swap"), ("pids_limit", "--pids-limit"), ("cgroups", "--cgroups"))
     for key, flag in simple:
         if key in canon:
             argv += [flag, str(canon[key])]

@@ -25,6 +25,8 @@ QEMU_TO_GLANCE = {"raw": "raw", "qcow2": "qcow2", "vmdk": "vmdk", "vpc": "vhd", 
 GLANCE_TO_QEMU = dict((v, k) for k, v in QEMU_TO_GLANCE.items())
 # Formats qemu-img converts to.
 CONVERTIBLE = ("raw", "qcow2", "vmdk", "vhd", "vhdx", "vdi")
+# Amazon-style images (a kernel, a ramdisk, a machine image booted with them): the raw bytes, stored as they are.
+RAW_KINDS = ("aki", "ari", "ami")
 
 
 def check_readable(path, what="filename"):
@@ -77,6 +79,10 @@ def conversion_problem(source_format, target):
     """Pure: why the file cannot be stored as ``target``, or None."""
     if source_format == target:
         return None
+    if target in RAW_KINDS:
+        if source_format == "raw":
+            return None
+        return "a %s image is stored as the file's raw bytes, and this file is %s (convert it to raw first)" % (target, source_format)
     if target not in GLANCE_DISK_FORMATS:
         return "disk format %s is not one Glance knows (%s)" % (target, ", ".join(GLANCE_DISK_FORMATS))
     if source_format not in CONVERTIBLE or target not in CONVERTIBLE:
@@ -191,7 +197,7 @@ class Source(object):
 
     def file_for(self, disk_format):
         """Path of the bytes to send for ``disk_format``: the file itself or a converted copy (made once)."""
-        if disk_format == self.format:
+        if disk_format == self.format or (disk_format in RAW_KINDS and self.format == "raw"):
             return self.path
         sha = self.digest()
         with self._lock:

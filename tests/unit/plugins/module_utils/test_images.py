@@ -21,6 +21,8 @@ def test_conversion_problem():
     assert conversion_problem("raw", "qcow2") is None
     assert "not one Glance knows" in conversion_problem("raw", "qed")
     assert "cannot convert iso to qcow2" in conversion_problem("iso", "qcow2")
+    assert conversion_problem("raw", "aki") is None and conversion_problem("raw", "ami") is None
+    assert "a ari image is stored as the file's raw bytes, and this file is qcow2" in conversion_problem("qcow2", "ari")
 
 
 def test_metadata_patch_only_touches_what_differs():

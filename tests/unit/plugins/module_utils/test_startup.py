@@ -67,6 +67,13 @@ def test_run_argv_carries_labels_and_options():
     assert "--detach" not in oneshot
 
 
+def test_cgroups_is_podmans_flag_and_checked():
+    canon = startup.canonical({"image": IMG, "pid": "host", "cgroups": "enabled"})
+    assert " --pid host --cgroups enabled " in " ".join(startup.run_argv("libvirt", canon, "s", "m", "h"))
+    assert startup.validate({"libvirt": {"image": IMG, "cgroups": "on"}}) == [
+        "container libvirt: cgroups 'on' must be one of enabled, disabled, no-conmon, split"]
+
+
 def existing(name, canon, cid="s", by="m", running=True, exit_code=0, files_hash=""):
     import json
     return {name: {"labels": {"config_id": cid, "managed_by": by, startup.HASH_LABEL: startup.config_hash(canon, files_hash),
