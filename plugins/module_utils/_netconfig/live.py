@@ -350,7 +350,10 @@ def plan(live, goal, datapath="system"):
                 dev_del.append(["ovs-vsctl", "--if-exists", "del-port", name])
             else:
                 dev_del.append(["ip", "link", "del", name])
-        elif now and (released or gone or recreate) and now.get("parent") and goal.get(now["parent"], "kept") is not None:
+        # A port that is still wanted, but not in the bridge or bond it is in now (after a boot that named the NICs in
+        # another order, the bridge of the last config still holds the NIC of that name) leaves it too.
+        elif now and now.get("parent") and goal.get(now["parent"], "kept") is not None and (
+                released or gone or recreate or (want is not None and want.get("parent") != now["parent"])):
             if _ovs_bridge_of(live, name) and live[now["parent"]]["type"] in model.OVS_BRIDGES:
                 detach.append(["ovs-vsctl", "--if-exists", "del-port", now["parent"], name])
             elif live.get(now["parent"], {}).get("type") in ("linux_bridge", "linux_bond"):
