@@ -30,7 +30,8 @@ ROLE_ALLOWED = {
                    ("internal", 5672), ("internal", 25672), ("internal", 4369),
                    # epmd always listens on the loopback addresses too, beside ERL_EPMD_ADDRESS (as on the undercloud).
                    ("127.0.0.1", 4369), ("::1", 4369)},
-    "compute": {("internal", 8780)},
+    # The Open vSwitch agent's OpenFlow controller (os-ken), which the machine's own ovs-vswitchd connects to.
+    "compute": {("internal", 8780), ("127.0.0.1", 6633)},
 }
 
 

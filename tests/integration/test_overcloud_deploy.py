@@ -7,6 +7,7 @@ QEMU process. Tested: steps in order on every machine, each validated before the
 markers, a rerun that changes nothing, and the overcloud answering through the VIP. A failed step and the resume from
 it: test_lab_restored.py, which ends the suite by deploying the overcloud from nothing again.
 """
+import os
 import re
 
 import pytest
@@ -17,6 +18,7 @@ from conftest import DEPLOYED, containers, haproxy_backends, machine, recap, run
 PASSWORDS = "/etc/ooo-undercloud/overcloud-passwords.yml"
 PLAN_IMAGE = "198.18.0.1:8787/ooo/services:2026.2"
 REPORT = "/var/lib/ooo-undercloud/reports/overcloud-deploy.md"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +61,13 @@ def test_deploy_brings_each_role_up_step_by_step(deployed):
     for name in ("nova_api", "nova_conductor", "nova_scheduler"):
         assert controller[name][:2] == ("tripleo_step4", "running"), name
     assert controller["neutron_db_sync"] == ("tripleo_step2", "exited", 0)
-    assert controller["neutron_api"][:2] == ("tripleo_step4", "running")
+    assert controller["neutron_api"][:2] == controller["neutron_rpc_server"][:2] == ("tripleo_step4", "running")
     assert controller["nova_discover_hosts"] == ("tripleo_step5", "exited", 0), "the computes were mapped to cell1"
     for compute in ("compute-0", "compute-2"):
         running_there = containers(compute)
         assert running_there["compute_agent"][:2] == ("tripleo_step4", "running")
         assert running_there["nova_virtlogd"][:2] == running_there["nova_libvirt"][:2] == ("tripleo_step3", "running")
-        assert running_there["nova_compute"][:2] == ("tripleo_step4", "running")
+        assert running_there["nova_compute"][:2] == running_there["neutron_ovs_agent"][:2] == ("tripleo_step4", "running")
     assert not running("ooo-lab-compute-1"), "the quarantined black sheep is not deployed: it runs nothing"
     for host in DEPLOYED:
         markers = machine(host, "ls", "/var/lib/ooo-lifecycle/deploy-steps").stdout.split()
@@ -162,9 +164,11 @@ def test_nova_control_plane_runs_its_cells_over_a_bus_of_its_own(deployed):
     assert deployed_cookie and deployed_cookie != image_cookie, "the Erlang cookie is the deployment's, not the image's"
 
 
-def test_a_server_boots_on_a_compute_as_a_qemu_process(deployed):
-    """nova-compute with libvirt and QEMU's TCG: the test guest (Debian's kernel, a busybox initramfs) boots, its QEMU
-    process runs on the compute Nova chose, its console says it is up, and deleting it ends the process."""
+def test_a_server_boots_on_a_compute_as_a_qemu_process_with_its_port_bound(deployed):
+    """nova-compute with libvirt and QEMU's TCG: the test guest (Debian's kernel, a busybox initramfs) boots with a
+    port on the guests' tenant network, its QEMU process runs on the compute Nova chose, its port is bound there by the
+    Open vSwitch agent and its tap device is on that compute's br-int, its console says it is up, and deleting it ends
+    the process and unplugs the tap."""
     import time
 
     import openstack
@@ -184,12 +188,20 @@ def test_a_server_boots_on_a_compute_as_a_qemu_process(deployed):
         conn.compute.delete_server(old)
         conn.compute.wait_for_delete(old, wait=120)
     started = time.monotonic()
-    server = conn.compute.create_server(name="it-guest", image_id=image.id, flavor_id=flavor.id, networks="none")
+    network = conn.network.find_network("ooo-guest-net")
+    assert network is not None and network.provider_network_type == "vxlan", "the deployment made the guests' network"
+    server = conn.compute.create_server(name="it-guest", image_id=image.id, flavor_id=flavor.id, networks=[{"uuid": network.id}])
     server = conn.compute.wait_for_server(server, status="ACTIVE", wait=180)
     active = time.monotonic() - started
     try:
         host, instance = server.compute_host, server.instance_name
         assert host in computes and instance, server
+        [port] = list(conn.network.ports(device_id=server.id))
+        assert port.binding_host_id == host and port.binding_vif_type == "ovs" and port.status == "ACTIVE", port
+        assert port.fixed_ips[0]["ip_address"].startswith("198.51.100."), port
+        tap = "tap" + port.id[:11]
+        assert tap in machine(host, "ovs-vsctl", "list-ports", "br-int").stdout.split(), "the guest's tap is on br-int"
+        assert machine(host, "ovs-vsctl", "get", "bridge", "br-int", "datapath_type").stdout.strip() == "netdev"
         processes = machine(host, "ps", "-eo", "pid,args").stdout
         assert re.search(r"qemu-system-x86_64 -name guest=%s," % re.escape(instance), processes), processes[-2000:]
         assert "accel=tcg" in processes or "-accel tcg" in processes, "TCG, as virt_type qemu asks"
@@ -204,6 +216,7 @@ def test_a_server_boots_on_a_compute_as_a_qemu_process(deployed):
         conn.compute.delete_server(server)
         conn.compute.wait_for_delete(server, wait=120)
     assert not re.search(r"qemu-system-x86_64 -name guest=%s," % re.escape(instance), machine(host, "ps", "-eo", "pid,args").stdout)
+    assert tap not in machine(host, "ovs-vsctl", "list-ports", "br-int").stdout.split(), "unplugged with the server"
     assert active < 120, "ACTIVE after %.1f s" % active
     for compute in computes:
         links = machine(compute, "ip", "-o", "link").stdout
@@ -230,3 +243,75 @@ def test_neutron_answers_through_the_vip(deployed):
         conn.network.delete_port(port)
     finally:
         conn.network.delete_network(network)
+
+
+def test_each_compute_runs_an_open_vswitch_agent_and_the_plan_gives_the_external_network(deployed):
+    """Neutron's Open vSwitch agent on each compute, alive (reporting through neutron_rpc_server), with VXLAN tunnels
+    from the compute's tenant network address; the external network is the plan's (flat on datacentre), and the
+    guests' router has its gateway there."""
+    import openstack
+    conn = openstack.connect(cloud="overcloud")
+    agents = {a.host: a for a in conn.network.agents(binary="neutron-openvswitch-agent")}
+    assert sorted(agents) == ["compute-0", "compute-2"], agents
+    for host, agent in agents.items():
+        assert agent.is_alive and agent.is_admin_state_up, agent
+        assert agent.configuration["tunnel_types"] == ["vxlan"], agent.configuration
+        assert agent.configuration["tunneling_ip"] == machine(host, "ip", "-o", "-4", "addr", "show", "br-tenant").stdout.split()[3].split("/")[0]
+        assert agent.configuration["datapath_type"] == "netdev", "the lab's OVS has no kernel datapath"
+        assert {"br-int", "br-tun"} <= set(machine(host, "ovs-vsctl", "list-br").stdout.split())
+    assert containers("controller-0")["neutron_rpc_server"][:2] == ("tripleo_step4", "running")
+    external = conn.network.find_network("external")
+    assert external.is_router_external and external.provider_network_type == "flat", external
+    assert external.provider_physical_network == "datacentre", external
+    [subnet] = list(conn.network.subnets(network_id=external.id))
+    assert (subnet.cidr, subnet.gateway_ip, subnet.is_dhcp_enabled) == ("203.0.113.0/24", "203.0.113.254", False), subnet
+    assert subnet.allocation_pools == [{"start": "203.0.113.127", "end": "203.0.113.253"}], "clear of the machines' addresses"
+    router = conn.network.find_router("ooo-guest-router")
+    assert router.external_gateway_info["network_id"] == external.id, router
+    guest_subnet = conn.network.find_subnet("ooo-guest-net-subnet")
+    assert any(ip["subnet_id"] == guest_subnet.id for p in conn.network.ports(device_id=router.id) for ip in p.fixed_ips), \
+        "the router has an interface on the guests' subnet"
+
+
+def test_guest_network_is_check_apply_idempotent_and_names_a_mismatch(deployed):
+    """files/guest_network.py: check -> apply -> check -> apply on a tenant network of its own (the second pair
+    changes nothing); a spec that differs from what exists names the resource and the field, and creates nothing."""
+    import json
+    import subprocess
+
+    import openstack
+    conn = openstack.connect(cloud="overcloud")
+    script = "roles/overcloud_deploy/files/guest_network.py"
+    spec = {"external": {"name": "external", "physnet": "datacentre", "cidr": "203.0.113.0/24", "gateway": "203.0.113.254"},
+            "tenant": {"name": "it-idem-net", "cidr": "198.51.100.0/25", "router": "it-idem-router"}}
+
+    def cleanup():
+        router = conn.network.find_router("it-idem-router")
+        subnet = conn.network.find_subnet("it-idem-net-subnet")
+        if router is not None:
+            if subnet is not None:
+                conn.network.remove_interface_from_router(router, subnet_id=subnet.id)
+            conn.network.delete_router(router)
+        net = conn.network.find_network("it-idem-net")
+        if net is not None:
+            conn.network.delete_network(net)
+
+    def run(check, the_spec=None):
+        return subprocess.run(["/opt/ooo-undercloud/venv/bin/python", script, "overcloud", json.dumps(the_spec or spec), str(check)],
+                              capture_output=True, text=True, cwd=REPO, check=False)
+
+    cleanup()
+    try:
+        results = [run(check) for check in (True, False, True, False)]
+        assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+        created = [json.loads(r.stdout)["created"] for r in results]
+        want = ["network it-idem-net", "subnet it-idem-net-subnet", "router it-idem-router",
+                "router interface it-idem-router on it-idem-net-subnet"]
+        assert created == [want, want, [], []], created
+        assert conn.network.find_router("it-idem-router") is not None
+        bad = dict(spec, tenant=dict(spec["tenant"], cidr="198.51.100.128/25"))
+        wrong = run(False, bad)
+        assert wrong.returncode != 0 and "subnet it-idem-net-subnet has cidr=198.51.100.0/25, not 198.51.100.128/25" in wrong.stderr, wrong.stderr
+        assert len(list(conn.network.subnets(name="it-idem-net-subnet"))) == 1, "nothing was created"
+    finally:
+        cleanup()

@@ -65,12 +65,15 @@ def test_scale_in_then_out_with_haproxy_following(lab, conn):
     assert containers("controller-0")["nova_discover_hosts"] == ("tripleo_step5", "exited", 0)
     assert [s.host for s in conn_overcloud().compute.services(binary="nova-compute")] == ["compute-0"], \
         "the removed compute's nova-compute service is deleted from Nova"
+    assert [a.host for a in conn_overcloud().network.agents(binary="neutron-openvswitch-agent")] == ["compute-0"], \
+        "and its Open vSwitch agent from Neutron"
 
     _rc, output = run_playbook("overcloud_scale.yml", "-e", "overcloud_scale_role=Compute", "-e", "overcloud_scale_count=2", *QUICK)
     assert compute_backends() == [("compute-0", "UP"), ("compute-2", "UP")]
     assert containers("compute-2")["compute_agent"][:2] == ("tripleo_step4", "running")
     assert sorted(s.host for s in conn_overcloud().compute.services(binary="nova-compute") if s.state == "up") == [
         "compute-0", "compute-2"], "the new compute registered and was mapped (nova_discover_hosts waited for it)"
+    assert sorted(a.host for a in conn_overcloud().network.agents(binary="neutron-openvswitch-agent")) == ["compute-0", "compute-2"]
     assert conn.baremetal.find_node("compute-2").provision_state == "active", "deployed again by Ironic"
     assert json.load(open(NODES_FILE))["Compute"] == ["compute-0", "compute-2"], "the role keeps compute-0 first"
     assert container_ids("compute-0") == compute0, "scale-out leaves the deployed machines alone"

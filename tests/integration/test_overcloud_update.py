@@ -51,6 +51,33 @@ def lost_compute_agent(host, tmp_path):
     return run.stdout.strip()
 
 
+def qemu_pid(host, instance):
+    """The pid of the QEMU process of libvirt's guest ``instance`` on ``host``, or None."""
+    for line in machine(host, "ps", "-eo", "pid=,args=").stdout.splitlines():
+        if "-name guest=%s," % instance in line:
+            return int(line.split()[0])
+    return None
+
+
+def boot_one_guest_per_compute():
+    """{compute: (server id, instance name, QEMU pid)}: a test guest booted on each compute, on the guests' network."""
+    import openstack
+    conn = openstack.connect(cloud="overcloud")
+    image, flavor = conn.image.find_image("ooo-guest"), conn.compute.find_flavor("ooo.tiny")
+    network = conn.network.find_network("ooo-guest-net")
+    guests = {}
+    for host in ("compute-0", "compute-2"):
+        for old in conn.compute.servers(name="^it-update-%s$" % host):
+            conn.compute.delete_server(old)
+            conn.compute.wait_for_delete(old, wait=120)
+        server = conn.compute.create_server(name="it-update-" + host, image_id=image.id, flavor_id=flavor.id,
+                                            networks=[{"uuid": network.id}], availability_zone="nova:" + host)
+        server = conn.compute.wait_for_server(server, status="ACTIVE", wait=180)
+        guests[host] = (server.id, server.instance_name, qemu_pid(host, server.instance_name))
+        assert guests[host][2], "the guest runs on %s" % host
+    return guests
+
+
 def restart_mariadb_once(ready, window):
     """Once ``ready()``, MariaDB stopped for 3 s and started again; ``window`` gets (stopped, started)."""
     wait(ready, 300, "the rerun's probe started")
@@ -74,6 +101,7 @@ def test_an_update_killed_mid_canary_is_resumed_and_loses_no_request_through_the
     while it was down, each with its time and cause."""
     push("localhost/ooo-services:2026.2", UPDATED)
     controller = container_ids("controller-0")
+    guests = boot_one_guest_per_compute()
     cmd = [str(VENV_BIN / "ansible-playbook"), str(TOP / "playbooks" / "overcloud_update.yml"), "-e", "overcloud_update_image=" + UPDATED] + QUICK
     with open(tmp_path / "killed.log", "w") as log:
         run = subprocess.Popen(cmd, cwd=TOP, env=ansible_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -137,6 +165,15 @@ def test_an_update_killed_mid_canary_is_resumed_and_loses_no_request_through_the
     assert machine("compute-0", "cat", "/var/lib/ooo-lifecycle/container-startup-config.previous/step_4.json", check=False).stdout == previous, \
         "the rerun kept the rollback point the interrupted update made"
     assert [row[2] for row in haproxy_backends() if row[0] == "compute_status"] == ["UP", "UP"]
+    # Every guest ran on through the update of its compute, in the same QEMU process, and the report says so.
+    import openstack
+    conn = openstack.connect(cloud="overcloud")
+    flat = " ".join(output.split())
+    for host, (server_id, instance, pid) in guests.items():
+        assert qemu_pid(host, instance) == pid, "%s's guest %s kept its QEMU process" % (host, instance)
+        assert "%s kept" % instance in flat, output[-3000:]
+        assert conn.compute.get_server(server_id).status == "ACTIVE"
+        conn.compute.delete_server(server_id)
 
 
 def test_failing_canary_is_rolled_back_and_the_rest_untouched(lab):

@@ -172,6 +172,19 @@ def test_upgrade_to_the_next_release_keeps_the_javelin_resources(next_image):
     assert image.status == "active" and image.name == "javelin-image"
     data = admin.image.download_image(image).content
     assert hashlib.sha256(data).hexdigest() == record["image"]["sha256"]
+    # The Javelin guest: the same server, ACTIVE on the compute it was made on, its port bound there, and its QEMU
+    # process the one from before the upgrade (started before the upgraded nova_libvirt container was).
+    assert "javelin:server PASSED" in flat, output[-3000:]
+    guest = record["guest"]
+    server = admin.compute.get_server(guest["server"])
+    assert server.status == "ACTIVE" and server.compute_host == guest["host"], server
+    port = admin.network.get_port(guest["port"])
+    assert port.binding_host_id == guest["host"] and port.status == "ACTIVE" and port.device_id == server.id, port
+    qemu = [line for line in machine(guest["host"], "ps", "-eo", "lstart,args").stdout.splitlines() if "guest=%s," % server.instance_name in line]
+    assert len(qemu) == 1, "one QEMU process of the Javelin server on %s" % guest["host"]
+    libvirt_started = machine(guest["host"], "podman", "inspect", "--format", "{{.State.StartedAt.Unix}}", "nova_libvirt").stdout.strip()
+    guest_started = machine(guest["host"], "date", "-d", " ".join(qemu[0].split()[:5]), "+%s").stdout.strip()
+    assert int(guest_started) < int(libvirt_started), "the guest ran on through nova_libvirt's upgrade"
     # The computes' status page says which release answers.
     status = subprocess.run(["curl", "-sf", "http://198.18.0.250:8780/status.json"], capture_output=True, text=True, check=True).stdout
     assert json.loads(status)["release"] == "2027.1"

@@ -119,22 +119,28 @@ def test_haproxy_backends_up_names_a_backend_that_is_down(lab, tmp_path):
     assert by_name(results)["haproxy-backends-up"]["status"] == "PASSED", "it waited for the backend to come back UP"
 
 
-def test_nova_services_up_and_placement_resources_name_what_is_down(lab, tmp_path):
-    """Both pass on the deployed overcloud; a nova-compute forced down (Nova's own switch, as a failed compute) is
-    named with where to look, and placement-resources still lists both computes' inventories."""
+def test_nova_services_up_placement_resources_and_neutron_agents_alive_name_what_is_down(lab, tmp_path):
+    """All three pass on the deployed overcloud; a nova-compute forced down (Nova's own switch, as a failed compute)
+    and an Open vSwitch agent disabled are named with what to do, and placement-resources still lists both computes'
+    inventories."""
     import openstack
-    only = ["nova-services-up", "placement-resources"]
+    only = ["nova-services-up", "placement-resources", "neutron-agents-alive"]
     deployed = "overcloud:!compute-1"
     _rc, _output, results = validate(tmp_path, validations_only=only, validations_machines_group=deployed)
     assert {name: by_name(results)[name]["status"] for name in only} == {name: "PASSED" for name in only}, results
     conn = openstack.connect(cloud="overcloud")
     service = next(iter(conn.compute.services(binary="nova-compute", host="compute-0")))
+    agent = next(iter(conn.network.agents(binary="neutron-openvswitch-agent", host="compute-0")))
     conn.compute.update_service_forced_down(service, forced=True)
+    conn.network.update_agent(agent, is_admin_state_up=False)
     try:
         rc, _output, results = validate(tmp_path, check=False, validations_only=only, validations_machines_group=deployed)
         assert rc != 0
         reason = by_name(results)["nova-services-up"]["reason"]
         assert "nova-compute on compute-0 is down" in reason and "podman logs nova_compute" in reason, reason
+        reason = by_name(results)["neutron-agents-alive"]["reason"]
+        assert "neutron-openvswitch-agent on compute-0 is administratively down" in reason and agent.id in reason, reason
         assert by_name(results)["placement-resources"]["status"] == "PASSED"
     finally:
         conn.compute.update_service_forced_down(service, forced=False)
+        conn.network.update_agent(agent, is_admin_state_up=True)

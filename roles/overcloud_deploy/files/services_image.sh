@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the overcloud's "all services, none activated" image (TripleO/Kolla's base-image idea): one Debian root with
-# MariaDB, HAProxy, memcached, RabbitMQ, libvirt with QEMU (TCG) and the OpenStack services of one release (the undercloud's virtualenv, the same pinned
-# packages, plus the overcloud's own services from REQUIREMENTS, installed into the image's copy of the virtualenv
+# MariaDB, HAProxy, memcached, RabbitMQ, libvirt with QEMU (TCG), Open vSwitch (the machine runs its own daemons, as
+# in TripleO: the image's are for its clients), genisoimage (Nova's config drives) and the OpenStack services of one
+# release (the undercloud's virtualenv, the same pinned packages, plus the overcloud's own services from REQUIREMENTS, installed into the image's copy of the virtualenv
 # with pip's --root so that the undercloud's stays as it is), and no service enabled; the deployment's startup
 # configs choose what each container runs.
 # No registry is reachable here, so it is built locally with mmdebstrap and imported into podman. The virtualenv's
@@ -22,7 +23,7 @@ mirror=${3:-http://deb.debian.org/debian}
 requirements=${4:-$(dirname "$0")/services-requirements.txt}
 constraints=${5:-/etc/ooo-undercloud/constraints.txt}
 packages=python3,libpython3.11,libxml2,libssl3,libuuid1,zlib1g,mariadb-server,mariadb-client,haproxy,memcached,rabbitmq-server,curl,iproute2,procps,socat,sudo,\
-libvirt-daemon,libvirt-daemon-driver-qemu,libvirt-clients,qemu-system-x86,qemu-utils,python3-libvirt
+libvirt-daemon,libvirt-daemon-driver-qemu,libvirt-clients,qemu-system-x86,qemu-utils,python3-libvirt,openvswitch-switch,genisoimage
 [ -x "$venv/bin/python" ] || { echo "services_image.sh: no virtualenv at $venv (install the undercloud first)" >&2; exit 2; }
 for f in "$requirements" "$constraints"; do
   [ -r "$f" ] || { echo "services_image.sh: cannot read $f (give the requirements and the constraints files)" >&2; exit 2; }

@@ -1,9 +1,11 @@
-"""The overcloud's Nova and Placement, through its VIP (validations nova-services-up and placement-resources).
+"""The overcloud's Nova, Placement and Neutron, through its VIP (validations nova-services-up, placement-resources
+and neutron-agents-alive).
 
-    python nova_check.py CLOUD services|placement
+    python nova_check.py CLOUD services|placement|agents
 
-Prints JSON: {"skipped": REASON} when the overcloud has no compute service, else {"problems": [...], "detail": TEXT};
-each problem names the service or resource provider, what is wrong and where to look.
+Prints JSON: {"skipped": REASON} when the overcloud has no compute (network, for agents) service, else
+{"problems": [...], "detail": TEXT}; each problem names the service, resource provider or agent, what is wrong and
+where to look.
 """
 import json
 import sys
@@ -49,13 +51,37 @@ def placement(conn):
     return problems, "; ".join(seen)
 
 
+def agents(conn):
+    """Every Neutron agent alive and up, and one Open vSwitch agent on each machine that runs nova-compute."""
+    problems, found = [], {}
+    for agent in conn.network.agents():
+        found.setdefault(agent.host, []).append(agent.binary)
+        if not agent.is_alive:
+            problems.append("%s on %s is not alive (last heartbeat %s): see its container's log there (podman logs %s), "
+                            "or, for a machine that left the overcloud, delete the agent (openstack network agent delete %s)"
+                            % (agent.binary, agent.host, agent.last_heartbeat_at or "never",
+                               agent.binary.replace("neutron-openvswitch-agent", "neutron_ovs_agent"), agent.id))
+        elif not agent.is_admin_state_up:
+            problems.append("%s on %s is administratively down: openstack network agent set --enable %s"
+                            % (agent.binary, agent.host, agent.id))
+    for service in conn.compute.services(binary="nova-compute"):
+        if "neutron-openvswitch-agent" not in found.get(service.host, []):
+            problems.append("compute %s has no Open vSwitch agent, so no port can be bound there: is neutron_ovs_agent "
+                            "running on it?" % service.host)
+    return problems, "; ".join("%s: %s" % (host, ", ".join(sorted(b))) for host, b in sorted(found.items()))
+
+
+CHECKS = {"services": ("compute", services), "placement": ("compute", placement), "agents": ("network", agents)}
+
+
 def main():
     cloud, which = sys.argv[1], sys.argv[2]
+    service_type, check = CHECKS[which]
     conn = openstack.connect(cloud=cloud)
-    if not any(s.type == "compute" for s in conn.identity.services()):
-        print(json.dumps({"skipped": "the overcloud (%s) has no compute service" % cloud}))
+    if not any(s.type == service_type for s in conn.identity.services()):
+        print(json.dumps({"skipped": "the overcloud (%s) has no %s service" % (cloud, service_type)}))
         return
-    problems, detail = (services if which == "services" else placement)(conn)
+    problems, detail = check(conn)
     print(json.dumps({"problems": problems, "detail": detail}))
 
 
