@@ -6,8 +6,15 @@ with ratios:
 
 - the deployment's wall time, and each step's (the deployment's own summary);
 - the resident memory (RSS) of each container's processes on each machine, once the deployment is done;
-- with the services as they are now, a server of the test guest: the seconds until Nova says ACTIVE, until its console
-  says the guest is up, and its QEMU process's RSS (the average of three servers, one after the other).
+- with the services as they are now, a server of the test guest on the guests' tenant network (its port bound by the
+  Open vSwitch agent): the seconds until Nova says ACTIVE, until its console says the guest is up, and its QEMU
+  process's RSS (the average of three servers, one after the other);
+- Tempest's smoke run through the VIP: playbooks/tempest.yml (install check, tempest.conf from the cloud, the run, the
+  summary) against the peer an operator would otherwise use, `tempest run --smoke` by hand in the same workspace
+  with the same tempest.conf and exclusions: wall times side by side, and the tests' own time.
+
+The deployments run without the sanity stage's Tempest run (overcloud_tempest=false), so that their wall times compare
+the services alone.
 
 The overcloud is left deployed with the plan's services as they are now (the lab's state). Not part of the suite
 (two deployments from nothing take about 10 minutes here).
@@ -86,10 +93,12 @@ def boot_servers(count=3):
     import openstack
     conn = openstack.connect(cloud="overcloud")
     image, flavor = conn.image.find_image("ooo-guest"), conn.compute.find_flavor("ooo.tiny")
+    network = conn.network.find_network("ooo-guest-net")
     figures = []
     for index in range(count):
         started = time.monotonic()
-        server = conn.compute.create_server(name="bench-guest-%d" % index, image_id=image.id, flavor_id=flavor.id, networks="none")
+        server = conn.compute.create_server(name="bench-guest-%d" % index, image_id=image.id, flavor_id=flavor.id,
+                                            networks=[{"uuid": network.id}])
         server = conn.compute.wait_for_server(server, status="ACTIVE", wait=300)
         active = time.monotonic() - started
         while "ooo-guest: up" not in conn.compute.get_server_console_output(server)["output"]:
@@ -103,6 +112,24 @@ def boot_servers(count=3):
     return [sum(f[i] for f in figures) / len(figures) for i in range(3)]
 
 
+def tempest():
+    """Seconds of playbooks/tempest.yml, of `tempest run` by hand in the same workspace, and the summary's."""
+    import subprocess
+
+    import yaml
+    exclude = yaml.safe_load((TOP / "roles" / "overcloud_deploy" / "defaults" / "main.yml").read_text())["overcloud_tempest_exclude"]
+    started = time.monotonic()
+    _rc, _output = run_playbook("tempest.yml", "-e", json.dumps({"tempest_exclude": exclude}))
+    ours = time.monotonic() - started
+    summary = json.loads(Path("/var/lib/ooo-undercloud/tempest/last-summary.json").read_text())
+    workspace = "/var/lib/ooo-undercloud/tempest"
+    started = time.monotonic()
+    subprocess.run(["/opt/ooo-tempest/venv/bin/tempest", "run", "--concurrency", "2", "--include-list", workspace + "/etc/include.txt",
+                    "--exclude-list", workspace + "/etc/exclude.txt"], cwd=workspace, capture_output=True, check=False)
+    by_hand = time.monotonic() - started
+    return ours, by_hand, summary
+
+
 def ratio(new, old):
     return "%.2fx" % (new / old) if old else "new"
 
@@ -111,9 +138,10 @@ def main():
     variables = TOP / ".work" / "bench-overcloud-before.json"
     variables.parent.mkdir(exist_ok=True)
     variables.write_text(json.dumps({"plan_roles": BEFORE_ROLES}))
-    before = deploy(["-e", "@%s" % variables])
-    now = deploy([])
+    before = deploy(["-e", "@%s" % variables, "-e", "overcloud_tempest=false"])
+    now = deploy(["-e", "overcloud_tempest=false"])
     active, up, guest_rss = boot_servers()
+    ours, by_hand, summary = tempest()
     print("%-28s %10s %10s %8s" % ("deployment from nothing", "before", "now", "ratio"))
     print("%-28s %9.1fs %9.1fs %8s" % ("wall time (playbook)", before["wall"], now["wall"], ratio(now["wall"], before["wall"])))
     for step in sorted(set(before["steps"]) | set(now["steps"])):
@@ -133,6 +161,12 @@ def main():
     print("%-28s %9.1fs" % ("  create -> ACTIVE", active))
     print("%-28s %9.1fs" % ("  create -> console 'up'", up))
     print("%-28s %9.1f MiB" % ("  QEMU process RSS", guest_rss))
+    print()
+    print("Tempest smoke through the VIP: %d tests, %d passed, %d failed, %d skipped, %d excluded; the tests' own time %.1fs"
+          % (summary["tests"], summary["passed"], len(summary["failed"]), len(summary["skipped"]), len(summary.get("excluded", [])),
+             summary["seconds"]))
+    print("%-28s %10s %10s %8s" % ("", "by hand", "tempest.yml", "ratio"))
+    print("%-28s %9.1fs %9.1fs %8s" % ("wall time", by_hand, ours, ratio(ours, by_hand)))
 
 
 if __name__ == "__main__":

@@ -111,6 +111,28 @@ def test_the_overcloud_answers_through_the_vip_and_keeps_its_secrets(deployed, l
             assert secret not in listing, "overcloud password %s in a container definition on %s" % (name, host)
 
 
+def test_the_sanity_stage_ends_with_tempest_green_every_skip_explained(deployed):
+    """roles/tempest from the sanity stage: the smoke tests through the VIP, 0 failed, each skip with its reason and
+    each exclusion with its own; the summary in the report and the workspace; the admin password only in tempest.conf
+    (0600), never in Tempest's log, its summary or the deployment's output."""
+    import json
+    first, again = deployed
+    for output in (first, again):
+        assert "sanity:tempest=PASSED" in output, output[-3000:]
+    summary = json.load(open("/var/lib/ooo-undercloud/tempest/last-summary.json"))
+    assert summary["failed"] == [] and summary["passed"] >= 50, summary
+    assert all(skip["reason"] and skip["reason"] != "(no reason given)" for skip in summary["skipped"]), summary["skipped"]
+    report = open(REPORT).read()
+    assert "tempest" in report and "%d passed, 0 failed" % summary["passed"] in report
+    assert "test_network_basic_ops" in report and "the L3 agent is not deployed yet" in report, "the exclusion and its reason"
+    conf = "/var/lib/ooo-undercloud/tempest/etc/tempest.conf"
+    assert oct(os.stat(conf).st_mode & 0o777) == "0o600"
+    admin = yaml.safe_load(open(PASSWORDS))["admin"]
+    assert admin in open(conf).read()
+    for text in (open("/var/lib/ooo-undercloud/tempest/logs/tempest.log").read(), json.dumps(summary), first, again):
+        assert admin not in text, "the admin password leaked out of tempest.conf"
+
+
 def _memcached_stats():
     """memcached's counters on controller-0, asked on the address its startup script binds."""
     start = machine("controller-0", "cat", "/var/lib/config-data/ooo/memcached/start.sh").stdout
