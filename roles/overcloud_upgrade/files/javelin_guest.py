@@ -7,7 +7,9 @@ upgrade and proven after it to be the same resources, the server ACTIVE on the s
 CLOUD is the overcloud's admin entry of clouds.yaml (create takes its auth_url for the Javelin user; verify looks as
 the admin, who sees where a port is bound). SPEC: {"user", "project", "network", "cidr", "port", "server", "image",
 "flavor"}. create makes what is missing (a rerun reuses them by name) and waits for the server to be ACTIVE; both print
-JSON {"ok": bool, "detail": TEXT, "record": {"server", "port", "network", "host"}}: the ids, and the compute it runs on.
+JSON {"ok": bool, "detail": TEXT, "record": {"server", "port", "network", "host"}}: the ids, and the compute it runs on;
+or {"skipped": REASON, "record": {}} when the overcloud has no Nova, Neutron or Glance (create) or no guest was made
+(verify).
 """
 import json
 import os
@@ -60,10 +62,16 @@ def check(admin, record):
 
 def main():
     cloud, action, arg = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-    if action == "create":
+    admin = openstack.connect(cloud=cloud)
+    missing = sorted({"compute", "network", "image"} - {s.type for s in admin.identity.services()})
+    if action == "create" and missing:
+        result = {"skipped": "the overcloud has no %s service" % " or ".join(missing), "record": {}}
+    elif action == "create":
         result = create(cloud, arg)
+    elif not arg:
+        result = {"skipped": "no Javelin guest was made before the upgrade", "record": {}}
     else:
-        result = check(openstack.connect(cloud=cloud), arg)
+        result = check(admin, arg)
     print(json.dumps(result))
 
 
