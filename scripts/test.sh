@@ -81,6 +81,14 @@ integration_last=(test_faults.py test_undercloud_service.py)
 integration_final=(test_lab_restored.py)
 integration() {
   local pytest=(python -m pytest -p no:cacheprovider -v --durations=30)
+  if [ "${OOO_LAB_READY:-}" != 1 ] && [ "${outcome[molecule]:-}" = FAILED ]; then
+    # Molecule failed (its reason is printed again before the summary): the lab is brought up here, once, so that the
+    # phases below still run side by side; run one after the other, the suite would take half as long again.
+    echo "--- integration 0/4: molecule failed; the lab brought up by lab.yml first"
+    if ansible-playbook -v playbooks/lab.yml 2>&1 | tee "$top/.work/lab.log"; then
+      export OOO_LAB_READY=1 OOO_LAB_LOG="$top/.work/lab.log"
+    fi
+  fi
   if [ "${OOO_LAB_READY:-}" != 1 ]; then "${pytest[@]}" tests/integration; return; fi
   local dir=tests/integration first=() beside=() rest=() last=() final=() path name rc=0
   for path in "$dir"/test_*.py; do
@@ -156,6 +164,13 @@ for stage in "${stages[@]}"; do
   esac
 done
 collect_static
+
+# CI shows only the end of the output: a failed molecule's first failure is repeated here, each on one line.
+if [ -n "${outcome[molecule]:-}" ] && [ "${outcome[molecule]}" != passed ] && [ -f "$molecule_log" ]; then
+  echo
+  echo "=== molecule's first failures"
+  sed 's/\x1b\[[0-9;]*m//g' "$molecule_log" | grep -E '^(fatal|failed):|CRITICAL|ERROR' | head -5 | cut -c1-400
+fi
 
 echo
 echo "=== summary"
