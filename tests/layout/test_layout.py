@@ -4,6 +4,9 @@
   where it is defined (set_fact, register, vars, loop_var). Roles exchange data through documented options and return
   facts (for example validations_results).
 - Every role has meta/argument_specs.yml, and ``ansible-doc -t role`` renders each one.
+- Every ``tasks_from`` names an entry point of that role's argument spec, as the spec spells it (``guest``, not
+  ``guest.yml``): Ansible validates a role's arguments only against the spec of the entry point named exactly so, and
+  silently validates nothing otherwise.
 """
 import json
 import os
@@ -67,3 +70,28 @@ def test_every_role_has_an_argument_spec_that_ansible_doc_renders():
             assert spec.get("short_description"), "%s %s: no short_description" % (role, name)
             for option, info in (spec.get("options") or {}).items():
                 assert info.get("description"), "%s %s: option %s has no description" % (role, name, option)
+
+
+TASKS_FROM = re.compile(r"name:\s*ooo\.lifecycle\.([a-z_]+)\s*\n(?:\s+[a-z_]+:.*\n)*?\s+tasks_from:\s*(\S+)")
+
+
+def unvalidated_includes(text, entry_points):
+    """(role, tasks_from) of each include_role/import_role in text whose tasks_from is no entry point of the role."""
+    return [(role, name) for role, name in TASKS_FROM.findall(text) if name not in entry_points.get(role, ())]
+
+
+def test_every_tasks_from_is_an_entry_point_whose_arguments_are_validated():
+    import yaml
+    entry_points = dict((r, set(yaml.safe_load((TOP / "roles" / r / "meta" / "argument_specs.yml").read_text())["argument_specs"]))
+                        for r in ROLES)
+    bad = dict((str(path.relative_to(TOP)), found) for path in files()
+               for found in [unvalidated_includes(path.read_text(), entry_points)] if found)
+    assert bad == {}, ("tasks_from that no argument spec entry point is named (Ansible then validates nothing; name the entry "
+                       "point as meta/argument_specs.yml does, without .yml): %s" % bad)
+
+
+def test_the_tasks_from_rule_sees_a_file_name():
+    """The rule above can fail: tasks_from with the file's name (guest.yml) is not the entry point guest."""
+    text = "- ansible.builtin.include_role:\n    name: ooo.lifecycle.overcloud_deploy\n    tasks_from: guest.yml\n"
+    assert unvalidated_includes(text, {"overcloud_deploy": {"main", "guest"}}) == [("overcloud_deploy", "guest.yml")]
+    assert unvalidated_includes(text.replace("guest.yml", "guest"), {"overcloud_deploy": {"main", "guest"}}) == []
