@@ -24,6 +24,8 @@ from conftest import (DEPLOYED, RELEASE_FACT, TOP, VENV_BIN, ansible_env, contai
 
 RELEASE = "2026.2"
 REMOTE_IMAGE = "198.18.0.1:8787/ooo/services:" + RELEASE
+LOCAL_IMAGE = "localhost/ooo-services:" + RELEASE
+NEXT_IMAGE = "198.18.0.1:8787/ooo/services:2027.1"  # test_overcloud_upgrade.py's
 PROBE = "/var/lib/ooo-undercloud/reports/update-probe.json"
 CUT = "compute-2"  # the machine whose power is cut in the middle of a step
 # The fleet is as the lab left it and the validation groups are tested elsewhere (test_validations.py): only the
@@ -105,6 +107,13 @@ def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_
     undeploy()
     for host in DEPLOYED:
         assert machine(host, "test", "-e", RELEASE_FACT, check=False).returncode != 0, host
+    # A stale tag: compute-0's image store (kept across Ironic's redeployments, as the lab keeps it) holds another image
+    # (the next release's, which the upgrade test left there) under the lab release's tag; the deployment must pull
+    # the registry's image, not run the one the tag names here.
+    machine("compute-0", "podman", "tag", NEXT_IMAGE, REMOTE_IMAGE)
+    want = subprocess.run(["podman", "image", "inspect", "--format", "{{.Id}}", LOCAL_IMAGE], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    assert machine("compute-0", "podman", "image", "inspect", "--format", "{{.Id}}", REMOTE_IMAGE).stdout.strip() != want
 
     # Step 3 fails its validation on the controller: an operator's testinfra check (the step's containers are fine).
     failing = dict(QUICK, overcloud_sanity=False, overcloud_testinfra_dirs=[failing_checks(tmp_path)])
@@ -173,6 +182,8 @@ def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_
         assert json.loads(machine(host, "cat", RELEASE_FACT).stdout)["release"] == RELEASE, host
         images = machine(host, "podman", "ps", "--filter", "label=managed_by=ooo.lifecycle", "--format", "{{.Image}}").stdout.split()
         assert images and set(images) == {REMOTE_IMAGE}, (host, images)
+        have = machine(host, "podman", "image", "inspect", "--format", "{{.Id}}", REMOTE_IMAGE).stdout.strip()
+        assert have == want, "%s runs %s under %s, not the registry's %s" % (host, have, REMOTE_IMAGE, want)
     assert containers("compute-0")["compute_agent"][:2] == ("tripleo_step4", "running")
     assert containers("controller-0")["keystone"][:2] == ("tripleo_step3", "running")
 
