@@ -7,7 +7,7 @@ directory and release fact removed from the machines (Ironic keeps them deployed
 deployment of the lab's release from nothing, once with an operator's testinfra check that fails step 3's validation
 on the controller, again without it, which resumes at step 3 until compute-2's power is cut once step 4 begins, and
 a third time, which has Ironic power it on and completes; then at once a rolling update of the computes, which must
-lose no request through the VIP. While the deployment runs, every process's command line is
+lose no request through the VIP, and after which Tempest's smoke run through the VIP must be green. While the deployment runs, every process's command line is
 sampled; none may hold a secret, nor may anything podman shows of a container. scripts/test.sh runs this file alone,
 last.
 """
@@ -171,6 +171,10 @@ def test_failed_step_stops_everyone_a_rerun_resumes_there_and_the_lab_is_as_the_
                                 json.dumps({"overcloud_validations": False, "overcloud_update_roles": ["Compute"]}))
     probe = json.load(open(PROBE))
     assert probe["requests"] >= 100 and probe["failed"] == 0, {k: probe[k] for k in ("requests", "failed", "failures")}
+    # After the update, its sanity stage: Tempest's smoke run through the VIP, green (the suite's second Tempest run,
+    # after the lab run's: the restored overcloud is a working cloud).
+    flat = " ".join(updated.split())
+    assert "after the update: token=PASSED" in flat and "tempest=PASSED" in flat and "tempest: " in flat and " 0 failed" in flat, updated[-3000:]
     assert "haproxy-backends-up" in resumed, "the deployment waited for HAProxy's servers (validations off)"
     rows = summary(resumed)
     assert all(rows[step][0] in ("0/3", "1/3") for step in (1, 2, 3)), rows
