@@ -127,6 +127,7 @@ def tempest():
     subprocess.run(["/opt/ooo-tempest/venv/bin/tempest", "run", "--concurrency", "2", "--include-list", workspace + "/etc/include.txt",
                     "--exclude-list", workspace + "/etc/exclude.txt"], cwd=workspace, capture_output=True, check=False)
     by_hand = time.monotonic() - started
+    summary.setdefault("excluded", exclude)
     return ours, by_hand, summary
 
 
