@@ -130,3 +130,39 @@ def test_a_playbook_refuses_bad_extra_vars_before_any_change(lab, case, playbook
     flat = " ".join(output.split()).replace("'' ", "' ").replace("''", "'")
     assert " ".join(expected.split()) in flat, output[-3000:]
     assert "changed=0" in output.split("PLAY RECAP")[-1], output[-1500:]
+
+
+# (role, entry point, its bad options, what the validation must say): an entry point's arguments are validated before
+# its first task (tasks_from names the entry point, tests/layout), as a user's bad variable would reach it.
+ENTRY_POINT_CASES = [
+    ("overcloud_deploy", "guest", {"overcloud_guest_flavor": {"name": "ooo.tiny", "vcpus": 1, "disk": 1}},
+     "missing required arguments: ram found in overcloud_guest_flavor"),
+    ("overcloud_deploy", "guest", {"overcloud_guest_network": {"name": "net", "router": "r"}},
+     "missing required arguments: cidr found in overcloud_guest_network"),
+    ("overcloud_deploy", "sanity", {"overcloud_ready_timeout": "soon"},
+     "argument 'overcloud_ready_timeout' is of type str and we were unable to convert to int"),
+    ("overcloud_update", "probe_start", {"overcloud_update_probe_token": "perhaps"},
+     "argument 'overcloud_update_probe_token' is of type str and we were unable to convert to bool"),
+]
+
+
+def test_an_entry_point_refuses_bad_arguments_before_its_first_task(tmp_path):
+    """Each case is a block whose rescue keeps the failure: the entry point's validation fails, and no task of the
+    entry point runs after it (the guest is not built, no API is asked)."""
+    plays = []
+    for index, (role, entry, options, _expected) in enumerate(ENTRY_POINT_CASES):
+        plays.append({"name": "case %d" % index, "hosts": "localhost", "gather_facts": False, "tasks": [{
+            "block": [{"ansible.builtin.include_role": {"name": "ooo.lifecycle." + role, "tasks_from": entry}, "vars": options}],
+            "rescue": [{"ansible.builtin.debug": {"msg": "case %d refused: {{ ansible_failed_result.msg }}" % index}}]}]})
+    playbook = tmp_path / "entry_points.yml"
+    playbook.write_text(json.dumps(plays))
+    proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook)], cwd=TOP,
+                          env=ansible_env(), capture_output=True, text=True, timeout=300, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-3000:]
+    flat = " ".join(output.split())
+    for index, (role, entry, _options, expected) in enumerate(ENTRY_POINT_CASES):
+        assert "Validating arguments against arg spec '%s'" % entry in output, (role, entry)
+        assert "case %d refused: Validation of arguments failed: %s" % (index, expected) in flat, (role, entry, output[-3000:])
+    for first_task in ("Build the test guest", "Wait for every compute", "Start the probe"):
+        assert first_task not in output, "a task ran after its entry point refused its arguments: " + first_task
