@@ -7,9 +7,9 @@ directory and release fact removed from the machines (Ironic keeps them deployed
 deployment of the lab's release from nothing, once with an operator's testinfra check that fails step 3's validation
 on the controller, again without it, which resumes at step 3 until compute-2's power is cut once step 4 begins, and
 a third time, which has Ironic power it on and completes; then at once a rolling update of the computes, which must
-lose no request through the VIP, and after which its sanity stage must pass, with Tempest's server scenario. While the deployment runs, every process's command line is
-sampled; none may hold a secret, nor may anything podman shows of a container. scripts/test.sh runs this file alone,
-last.
+lose no request through the VIP, and after which its sanity stage must pass, with Tempest's server scenario. While the
+deployment runs, every process's command line is sampled; none may hold a secret, nor may anything podman shows of a
+container. scripts/test.sh runs this file alone, last.
 """
 import json
 import os
