@@ -165,11 +165,13 @@ for stage in "${stages[@]}"; do
 done
 collect_static
 
-# CI shows only the end of the output: a failed molecule's first failure is repeated here, each on one line.
+# CI shows only the end of the output: a failed molecule's last failures (an ignored one may come before the one that
+# stopped it) are repeated here, each cut to one line, without molecule's border.
 if [ -n "${outcome[molecule]:-}" ] && [ "${outcome[molecule]}" != passed ] && [ -f "$molecule_log" ]; then
   echo
-  echo "=== molecule's first failures"
-  sed 's/\x1b\[[0-9;]*m//g' "$molecule_log" | grep -E '^(fatal|failed):|CRITICAL|ERROR' | head -5 | cut -c1-400
+  echo "=== molecule's last failures"
+  sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^[[:space:]]*│[[:space:]]*//' "$molecule_log" \
+    | grep -E '^(fatal|failed): \[|^CRITICAL|^ERROR' | tail -6 | cut -c1-400
 fi
 
 echo
