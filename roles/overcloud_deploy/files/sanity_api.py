@@ -2,13 +2,13 @@
 question cannot be answered, {"error": "WHAT: WHY"}.
 
     python sanity_api.py CLOUD placement|compute-services|network
-    python sanity_api.py CLOUD ready COMPUTES_JSON SECONDS
+    python sanity_api.py CLOUD ready COMPUTES_JSON SECONDS AGENTS
 
 placement: the resource providers' names; compute-services: each Nova service as BINARY@HOST:STATE; network:
 Neutron's networks' names (a listing through the API and its database).
 
 ready: waits, up to SECONDS, until every machine of COMPUTES_JSON (a list of host names) has its nova-compute service
-up and, when the catalog has a network service, an Open vSwitch agent alive in Neutron; answers each as
+up and, when AGENTS is true (the plan deploys the Open vSwitch agent), its agent alive in Neutron; answers each as
 BINARY@HOST:up|alive, or, at the deadline, an error naming what is missing. A deployment from nothing ends within a
 minute of the agents' start: a server booted before an agent's first report cannot have its port bound there, and Nova
 gives up on it after trying every compute (Tempest's first run after CI's deployment from nothing failed so).
@@ -37,12 +37,8 @@ def missing_for(computes, services, agents):
     return missing
 
 
-def ready(conn, computes, seconds):
+def ready(conn, computes, seconds, with_network):
     deadline = time.monotonic() + seconds
-    try:
-        with_network = conn.session.get_endpoint(service_type="network", interface="public") is not None
-    except Exception:  # pylint: disable=broad-exception-caught  # keystoneauth's EndpointNotFound and the like
-        with_network = False
     while True:
         services = dict((s.host, s.state) for s in conn.compute.services(binary="nova-compute"))
         agents = (dict((a.host, a.is_alive) for a in conn.network.agents(binary="neutron-openvswitch-agent"))
@@ -64,7 +60,7 @@ def main():
     try:
         conn = openstack.connect(cloud=cloud)
         if question == "ready":
-            answer = ready(conn, json.loads(sys.argv[3]), int(sys.argv[4]))
+            answer = ready(conn, json.loads(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "True")
         else:
             answer = QUESTIONS[question](conn)
         print(json.dumps({"answer": answer}))
