@@ -16,6 +16,7 @@ CONTRACT = {
     "ooo.lifecycle.identity_catalog": {"changed", "actions"},
     "ooo.lifecycle.process_service": {"changed", "actions", "pid", "pidfile", "logfile"},
     "ooo.lifecycle.host_preflight": {"changed", "problems"},
+    "ooo.lifecycle.config_files": {"changed", "written", "directories_created"},
 }
 
 
@@ -297,3 +298,61 @@ def test_registry_login_bad_input_names_the_field_and_writes_nothing(tmp_path, e
     result = run_module("ooo.lifecycle.registry_login", args)
     assert result.get("failed") and expected in result["msg"], result.get("msg")
     assert sorted(p.name for p in tmp_path.iterdir()) == (["broken.json"] if "BROKEN" in str(extra) else [])
+
+
+def config_files_args(tmp_path, secret="s3cret-Value-9f1", **extra):
+    conf = tmp_path / "etc" / "svc"
+    args = {"directories": [str(tmp_path / "etc"), str(conf), str(tmp_path / "data" / "svc")], "directory_mode": "0700",
+            "files": [{"path": str(conf / "svc.conf"), "content": "[DEFAULT]\nbind = 198.18.1.10\n", "mode": "0644"}],
+            "secret_files": [{"path": str(conf / "password"), "content": secret}]}
+    args.update(extra)
+    return args
+
+
+def test_config_files_check_apply_check_apply_writes_each_file_once_and_never_shows_a_secret(tmp_path):
+    """Check mode predicts exactly what apply writes; the second pair writes nothing (inodes and mtimes kept); a changed
+    mode alone is set without a rewrite; a secret file's content is in no output, its diff names it only."""
+    args = config_files_args(tmp_path)
+    first, out1 = run_module("ooo.lifecycle.config_files", args, check=True, diff=True, raw=True)
+    assert first["changed"] and not (tmp_path / "etc").exists(), "check mode wrote nothing"
+    second, out2 = run_module("ooo.lifecycle.config_files", args, diff=True, raw=True)
+    assert_contract("ooo.lifecycle.config_files", second)
+    assert (second["written"], second["directories_created"]) == (first["written"], first["directories_created"])
+    assert len(second["written"]) == 2 and len(second["directories_created"]) == 3
+    stamps = {p: (os.stat(p).st_ino, os.stat(p).st_mtime_ns) for p in second["written"]}
+    third = run_module("ooo.lifecycle.config_files", args, check=True)
+    fourth = run_module("ooo.lifecycle.config_files", args)
+    assert not third["changed"] and not fourth["changed"] and third["written"] == fourth["written"] == []
+    assert stamps == {p: (os.stat(p).st_ino, os.stat(p).st_mtime_ns) for p in stamps}
+    conf = tmp_path / "etc" / "svc"
+    assert (conf / "svc.conf").read_text() == "[DEFAULT]\nbind = 198.18.1.10\n"
+    assert oct(os.stat(conf / "password").st_mode & 0o777) == "0o600" and oct(os.stat(conf).st_mode & 0o777) == "0o700"
+    for output in (out1, out2):
+        assert "s3cret-Value-9f1" not in output, "the secret content reached the output"
+    assert "********" in json.dumps(first["diff"])
+    # A mode changed behind our back: set again, the content not rewritten; then a changed content only in that file.
+    os.chmod(conf / "svc.conf", 0o666)
+    fifth = run_module("ooo.lifecycle.config_files", args)
+    assert fifth["written"] == [str(conf / "svc.conf")] and os.stat(conf / "svc.conf").st_ino == stamps[str(conf / "svc.conf")][0]
+    changed = config_files_args(tmp_path, secret="an0ther-Secret-77")
+    sixth = run_module("ooo.lifecycle.config_files", changed, check=True)
+    seventh = run_module("ooo.lifecycle.config_files", changed)
+    assert sixth["written"] == seventh["written"] == [str(conf / "password")]
+    assert (conf / "password").read_text() == "an0ther-Secret-77"
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"directory_mode": "rwx"}, "directories[0] (%s/etc): mode 'rwx' is not an octal mode"),
+    ({"files": [{"path": "relative.conf", "content": "x"}]}, "files[0] (relative.conf): path must be absolute"),
+    ({"files": [{"path": "%s/etc/a", "content": "x"}], "secret_files": [{"path": "%s/etc/a", "content": "a-Secret-7"}]},
+     "secret_files[0] (%s/etc/a): given twice"),
+    ({"directories": [], "files": [{"path": "%s/nowhere/a", "content": "x"}]}, "its directory %s/nowhere does not exist"),
+])
+def test_config_files_bad_input_names_the_item_and_writes_nothing(tmp_path, change, expected):
+    args = config_files_args(tmp_path)
+    for key, value in change.items():
+        args[key] = json.loads(json.dumps(value).replace("%s", str(tmp_path)))
+    result = run_module("ooo.lifecycle.config_files", args)
+    assert result.get("failed") and expected.replace("%s", str(tmp_path)) in result["msg"], result
+    assert "Nothing was written" in result["msg"]
+    assert sorted(os.listdir(tmp_path)) == [], "nothing was created"

@@ -20,7 +20,9 @@ ROLES = sorted(p.name for p in (TOP / "roles").iterdir() if p.is_dir())
 VAR = re.compile(r"(?<![A-Za-z0-9_.])(__[a-z][a-z0-9_]*)")
 DEFINED = [re.compile(r"^\s*(?:-\s+)?(__[a-z][a-z0-9_]*)\s*:", re.M),
            re.compile(r"(?:register|loop_var|index_var):\s*(__[a-z][a-z0-9_]*)"),
-           re.compile(r"\{%-?\s*(?:set|for)\s+(?:[a-z_][a-z0-9_]*\s*,\s*)?(__[a-z][a-z0-9_]*)")]
+           re.compile(r"\{%-?\s*(?:set|for)\s+(?:[a-z_][a-z0-9_]*\s*,\s*)?(__[a-z][a-z0-9_]*)"),
+           # A quoted key of a Jinja dict: the variables a template lookup is given (template_vars={'__x': ...}).
+           re.compile(r"['\"](__[a-z][a-z0-9_]*)['\"]\s*:")]
 
 
 def owner(path):
