@@ -19,7 +19,11 @@ def registry_image(lab):
     subprocess.run(["podman", "push", "localhost/ooo-busybox:latest", REMOTE_IMAGE], check=True, capture_output=True)
     machine("podman", "rmi", "-f", REMOTE_IMAGE, check=False)
     yield REMOTE_IMAGE
-    ids = machine("podman", "ps", "-aq", "--filter", "label=managed_by=ooo.lifecycle").stdout.split()
+    # Only this test's containers: compute-0 also runs the overcloud's (until 2026-12-07 they were removed here too,
+    # and the suite's last test, which deploys from nothing, hid it).
+    listing = machine("podman", "ps", "-a", "--format", "{{.ID}} {{index .Labels \"config_id\"}}",
+                      "--filter", "label=managed_by=ooo.lifecycle").stdout.split("\n")
+    ids = [line.split()[0] for line in listing if len(line.split()) == 2 and line.split()[1].startswith("ooo_test_step")]
     if ids:
         machine("podman", "rm", "-f", "-t", "0", *ids, check=False)
     machine("rm", "-rf", CONFIG_DIR, "/var/lib/config-data/ooo-test", check=False)

@@ -86,6 +86,17 @@ def test_rerun_changes_nothing_and_skips_every_step(deployed):
     assert all(applied == "0/3" for applied, _note in summary(again).values())
 
 
+def test_check_mode_on_the_deployed_overcloud_predicts_no_change(deployed):
+    """Check mode after the deployment and its rerun: every task runs (or is predicted), nothing fails, and nothing
+    would change on any machine or on the undercloud. (It failed outright until 2026-12-07: the registry's image check
+    was a uri task, which does not run in check mode.) The fleet and the validation groups have their own tests."""
+    rc, output = run_playbook("overcloud_deploy.yml", "--check", "-e",
+                              '{"overcloud_fleet": false, "overcloud_validations": false}', check=False)
+    assert rc == 0, output[-3000:]
+    for host in DEPLOYED + ["localhost"]:
+        assert recap(output, host)["changed"] == 0, (host, output[-3000:])
+
+
 def test_the_overcloud_answers_through_the_vip_and_keeps_its_secrets(deployed, lab):
     import openstack
     first, again = deployed
