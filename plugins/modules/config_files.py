@@ -107,8 +107,8 @@ directories_created:
 import os
 import re
 import stat
-import tempfile
 
+from ansible_collections.ooo.lifecycle.plugins.module_utils._files import write_atomic
 from ansible_collections.ooo.lifecycle.plugins.module_utils._secrets import OOOModule
 
 MODE = re.compile(r"^0?[0-7]{3,4}$")
@@ -160,20 +160,11 @@ def plan_file(path, data, mode):
     return ("mode" if stat.S_IMODE(st.st_mode) != mode else None), before
 
 
-def write_atomically(path, data, mode):
-    directory = os.path.dirname(path)
-    handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
-    try:
-        os.fchmod(handle, mode)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+def file_list(mode, secret):
+    """The argument spec of files and secret_files: the same items, the contents of the latter no_log."""
+    return dict(type="list", elements="dict", default=[], no_log=False, options=dict(
+        path=dict(type="path", required=True), content=dict(type="str", required=True, no_log=secret),
+        mode=dict(type="str", default=mode)))
 
 
 def main():
@@ -181,12 +172,8 @@ def main():
         argument_spec=dict(
             directories=dict(type="list", elements="path", default=[]),
             directory_mode=dict(type="str", default="0755"),
-            files=dict(type="list", elements="dict", default=[], options=dict(
-                path=dict(type="path", required=True), content=dict(type="str", required=True),
-                mode=dict(type="str", default="0644"))),
-            secret_files=dict(type="list", elements="dict", default=[], no_log=False, options=dict(
-                path=dict(type="path", required=True), content=dict(type="str", required=True, no_log=True),
-                mode=dict(type="str", default="0600"))),
+            files=file_list(mode="0644", secret=False),
+            secret_files=file_list(mode="0600", secret=True),
         ),
         supports_check_mode=True,
     )
@@ -249,7 +236,7 @@ def main():
             if action == "mode":
                 os.chmod(path, mode)
             else:
-                write_atomically(path, data, mode)
+                write_atomic(path, data, mode)
     result["changed"] = bool(result["written"] or result["directories_created"])
     if module._diff and diffs:
         result["diff"] = diffs
